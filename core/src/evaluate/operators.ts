@@ -1,0 +1,171 @@
+import type { Clause, ClauseValue } from '../model/clause.js';
+import { OPERATORS } from '../model/clause.js';
+import type { Context, ContextValue } from '../model/context.js';
+import { toEpochMillis } from './dates.js';
+import { compareSemver, parseSemver, type SemVer } from './semver.js';
+
+/** Longest attribute value a `matches` clause runs its regex on; longer values do not match. */
+export const MAX_REGEX_INPUT = 4096;
+
+/** Thrown inside the evaluator for configs it cannot evaluate; evaluate() turns it into an ERROR detail. */
+export class EvaluationError extends Error {
+  constructor(readonly code: 'MALFORMED_FLAG' | 'UNSUPPORTED_OPERATOR' | 'PREREQUISITE_CYCLE' | 'SEGMENT_CYCLE', message: string) {
+    super(message);
+  }
+}
+
+/** Evaluation state shared by the clauses of one evaluation. */
+export interface ClauseScope {
+  /** The key compared with targets and segment key lists (the context key, or its hash in browsers). */
+  readonly targetKey: string | undefined;
+  inSegment(segmentKey: string, context: Context, scope: ClauseScope): boolean;
+}
+
+/** A compiled clause: true when the context matches. */
+export type ClauseMatcher = (context: Context, scope: ClauseScope) => boolean;
+
+type ScalarTest = (value: string | number | boolean) => boolean;
+
+function anyValue(values: readonly ClauseValue[], test: (v: ClauseValue) => boolean): boolean {
+  for (let i = 0; i < values.length; i++) if (test(values[i] as ClauseValue)) return true;
+  return false;
+}
+
+function equalityTest(values: readonly ClauseValue[]): ScalarTest {
+  if (values.length > 8) {
+    const set = new Set<ClauseValue>(values);
+    return (v) => set.has(v);
+  }
+  if (values.length === 1) {
+    const only = values[0];
+    return (v) => v === only;
+  }
+  return (v) => {
+    for (let i = 0; i < values.length; i++) if (values[i] === v) return true;
+    return false;
+  };
+}
+
+function stringTest(values: readonly ClauseValue[], test: (attr: string, value: string) => boolean): ScalarTest {
+  const strings = values.filter((v): v is string => typeof v === 'string');
+  return (v) => typeof v === 'string' && anyValue(strings, (s) => test(v, s as string));
+}
+
+function numberTest(values: readonly ClauseValue[], test: (attr: number, value: number) => boolean): ScalarTest {
+  const numbers = values.filter((v): v is number => typeof v === 'number' && Number.isFinite(v));
+  return (v) => typeof v === 'number' && Number.isFinite(v) && anyValue(numbers, (n) => test(v, n as number));
+}
+
+function dateTest(values: readonly ClauseValue[], test: (attr: number, value: number) => boolean): ScalarTest {
+  const times = values.map(toEpochMillis).filter((t): t is number => t !== undefined);
+  return (v) => {
+    const t = toEpochMillis(v);
+    return t !== undefined && times.some((x) => test(t, x));
+  };
+}
+
+function semverTest(values: readonly ClauseValue[], test: (cmp: number) => boolean): ScalarTest {
+  const versions = values.map((v) => (typeof v === 'string' ? parseSemver(v) : undefined)).filter((v): v is SemVer => v !== undefined);
+  return (v) => {
+    if (typeof v !== 'string') return false;
+    const parsed = parseSemver(v);
+    return parsed !== undefined && versions.some((x) => test(compareSemver(parsed, x)));
+  };
+}
+
+function regexTest(values: readonly ClauseValue[]): ScalarTest {
+  const patterns: RegExp[] = [];
+  for (const v of values) {
+    if (typeof v !== 'string') continue;
+    try {
+      patterns.push(new RegExp(v));
+    } catch {
+      throw new EvaluationError('MALFORMED_FLAG', `invalid regex in matches clause: ${v.slice(0, 64)}`);
+    }
+  }
+  return (v) => typeof v === 'string' && v.length <= MAX_REGEX_INPUT && patterns.some((re) => re.test(v));
+}
+
+// The positive form of every operator; `neq` and `notIn` are the negations of `eq` and `in`.
+function scalarTest(op: string, values: readonly ClauseValue[]): ScalarTest {
+  switch (op) {
+    case 'eq':
+    case 'neq':
+    case 'in':
+    case 'notIn':
+      return equalityTest(values);
+    case 'contains':
+      return stringTest(values, (a, s) => a.includes(s));
+    case 'startsWith':
+      return stringTest(values, (a, s) => a.startsWith(s));
+    case 'endsWith':
+      return stringTest(values, (a, s) => a.endsWith(s));
+    case 'matches':
+      return regexTest(values);
+    case 'lt':
+      return numberTest(values, (a, n) => a < n);
+    case 'lte':
+      return numberTest(values, (a, n) => a <= n);
+    case 'gt':
+      return numberTest(values, (a, n) => a > n);
+    case 'gte':
+      return numberTest(values, (a, n) => a >= n);
+    case 'before':
+      return dateTest(values, (a, t) => a < t);
+    case 'after':
+      return dateTest(values, (a, t) => a > t);
+    case 'semverEq':
+      return semverTest(values, (c) => c === 0);
+    case 'semverLt':
+      return semverTest(values, (c) => c < 0);
+    case 'semverGt':
+      return semverTest(values, (c) => c > 0);
+    default:
+      throw new EvaluationError('UNSUPPORTED_OPERATOR', `operator "${op}" is not supported by this evaluator`);
+  }
+}
+
+function isScalar(value: unknown): value is string | number | boolean {
+  const t = typeof value;
+  return t === 'string' || t === 'number' || t === 'boolean';
+}
+
+/**
+ * Compiles a clause. Semantics: the clause matches when the attribute (or, for a list attribute, any
+ * element of it) matches any of the values; `neq`/`notIn` invert `eq`/`in`; `negate` inverts the result.
+ * A missing attribute (or one that is neither a scalar nor a list) never matches, negated or not.
+ * Throws {@link EvaluationError} for an operator this evaluator does not know.
+ * @example compileClause({ attribute: 'country', op: 'in', values: ['NL'] })({ country: 'NL' }, scope) // true
+ */
+export function compileClause(clause: Clause): ClauseMatcher {
+  const op: string = clause.op;
+  if (!Object.prototype.hasOwnProperty.call(OPERATORS, op)) {
+    throw new EvaluationError('UNSUPPORTED_OPERATOR', `operator "${op}" is not supported by this evaluator`);
+  }
+  const values = Array.isArray(clause.values) ? clause.values : [];
+  const negate = clause.negate === true;
+  if (op === 'inSegment') {
+    const segmentKeys = values.filter((v): v is string => typeof v === 'string');
+    return (context, scope) => {
+      let found = false;
+      for (let i = 0; i < segmentKeys.length && !found; i++) found = scope.inSegment(segmentKeys[i] as string, context, scope);
+      return found !== negate;
+    };
+  }
+  const invert = (op === 'neq' || op === 'notIn') !== negate;
+  const test = scalarTest(op, values);
+  const attribute = clause.attribute;
+  return (context) => {
+    const value: ContextValue | undefined = context[attribute];
+    if (isScalar(value)) return test(value) !== invert;
+    if (Array.isArray(value)) {
+      let any = false;
+      for (let i = 0; i < value.length && !any; i++) {
+        const element: unknown = value[i];
+        any = isScalar(element) && test(element);
+      }
+      return any !== invert;
+    }
+    return false;
+  };
+}

@@ -1,0 +1,57 @@
+/** A parsed semantic version (build metadata is dropped: it does not take part in precedence). */
+export interface SemVer {
+  readonly major: string;
+  readonly minor: string;
+  readonly patch: string;
+  readonly prerelease: readonly string[];
+}
+
+const SEMVER =
+  /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-((?:0|[1-9]\d*|\d*[A-Za-z-][0-9A-Za-z-]*)(?:\.(?:0|[1-9]\d*|\d*[A-Za-z-][0-9A-Za-z-]*))*))?(?:\+[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?$/;
+
+/**
+ * Parses a version by the Semantic Versioning 2.0.0 grammar; anything else is `undefined`.
+ * @example parseSemver('1.2.3-rc.1+build.5')?.prerelease // ['rc', '1']
+ */
+export function parseSemver(text: string): SemVer | undefined {
+  if (text.length > 256) return undefined;
+  const m = SEMVER.exec(text);
+  if (m === null) return undefined;
+  return { major: m[1] ?? '0', minor: m[2] ?? '0', patch: m[3] ?? '0', prerelease: m[4] === undefined ? [] : m[4].split('.') };
+}
+
+const NUMERIC = /^\d+$/;
+
+// Numeric identifiers have no leading zeros, so a longer one is larger; this avoids BigInt for huge numbers.
+function compareNumeric(a: string, b: string): number {
+  if (a.length !== b.length) return a.length < b.length ? -1 : 1;
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function compareIdentifier(a: string, b: string): number {
+  const an = NUMERIC.test(a);
+  const bn = NUMERIC.test(b);
+  if (an && bn) return compareNumeric(a, b);
+  if (an) return -1;
+  if (bn) return 1;
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/**
+ * Semver precedence: -1, 0 or 1. A pre-release sorts before its release; identifiers compare
+ * numerically when numeric, in ASCII order otherwise, and numeric identifiers sort first.
+ * @example compareSemver(parseSemver('1.0.0-alpha')!, parseSemver('1.0.0')!) // -1
+ */
+export function compareSemver(a: SemVer, b: SemVer): number {
+  const core = compareNumeric(a.major, b.major) || compareNumeric(a.minor, b.minor) || compareNumeric(a.patch, b.patch);
+  if (core !== 0) return core;
+  const ap = a.prerelease;
+  const bp = b.prerelease;
+  if (ap.length === 0 || bp.length === 0) return ap.length === bp.length ? 0 : ap.length === 0 ? 1 : -1;
+  const n = Math.min(ap.length, bp.length);
+  for (let i = 0; i < n; i++) {
+    const c = compareIdentifier(ap[i] ?? '', bp[i] ?? '');
+    if (c !== 0) return c;
+  }
+  return ap.length === bp.length ? 0 : ap.length < bp.length ? -1 : 1;
+}

@@ -1,0 +1,16 @@
+export * from './model/common.js';
+export * from './model/context.js';
+export * from './model/clause.js';
+export * from './model/serve.js';
+export * from './model/flag.js';
+export * from './model/segment.js';
+export { murmur3, murmur3Prefix, murmur3Resume, type Murmur3State } from './bucketing/murmur3.js';
+export { bucket, bucketer, BUCKETS } from './bucketing/bucket.js';
+export type { Detail, Reason, ErrorCode } from './evaluate/detail.js';
+export { evaluate, createFlagSet, MAX_DEPTH, type EvaluateOptions, type FlagSet, type FlagSetInit, type Lookup } from './evaluate/evaluate.js';
+export { parseSemver, compareSemver, type SemVer } from './evaluate/semver.js';
+export { parseIsoDate, toEpochMillis } from './evaluate/dates.js';
+export { regexProblem, MAX_REGEX_LENGTH } from './evaluate/regex-safety.js';
+export { MAX_REGEX_INPUT } from './evaluate/operators.js';
+export * from './validate/validate.js';
+export * from './protocol/messages.js';
