@@ -1,0 +1,11 @@
+import type { Migration } from 'kysely/migration';
+import * as m0001 from './0001-initial-schema.js';
+
+/**
+ * Every migration of the server's schema, by name, in order. Names are never reused or edited once
+ * shipped; each file's header says whether it is an expand or a contract step.
+ * @example new Migrator({ db, provider: { getMigrations: async () => migrations } })
+ */
+export const migrations: Record<string, Migration> = {
+  '0001-initial-schema': m0001,
+};

@@ -1,0 +1,6 @@
+export { buildApp, BODY_LIMIT, type AppDeps, type Services } from './app.js';
+export { prepareDatabase } from './bootstrap.js';
+export { loadConfig, ConfigError, type Config } from './config.js';
+export { connectDatabase, type DatabaseHandle, type ConnectOptions } from './db/connect.js';
+export { ERROR_CODES, ApiError, type ErrorCode } from './errors.js';
+export type { Clock } from './clock.js';
