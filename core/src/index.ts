@@ -6,6 +6,7 @@ export * from './model/flag.js';
 export * from './model/segment.js';
 export { murmur3, murmur3Prefix, murmur3Resume, type Murmur3State } from './bucketing/murmur3.js';
 export { bucket, bucketer, BUCKETS } from './bucketing/bucket.js';
+export { hashTargetKey, TARGET_HASH_SEEDS } from './bucketing/target-hash.js';
 export type { Detail, Reason, ErrorCode } from './evaluate/detail.js';
 export { evaluate, createFlagSet, MAX_DEPTH, type EvaluateOptions, type FlagSet, type FlagSetInit, type Lookup } from './evaluate/evaluate.js';
 export { parseSemver, compareSemver, type SemVer } from './evaluate/semver.js';

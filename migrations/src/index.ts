@@ -1,5 +1,7 @@
 import type { Migration } from 'kysely/migration';
 import * as m0001 from './0001-initial-schema.js';
+import * as m0002 from './0002-evaluation-metrics.js';
+import * as m0003 from './0003-pipeline.js';
 
 /**
  * Every migration of the server's schema, by name, in order. Names are never reused or edited once
@@ -8,4 +10,6 @@ import * as m0001 from './0001-initial-schema.js';
  */
 export const migrations: Record<string, Migration> = {
   '0001-initial-schema': m0001,
+  '0002-evaluation-metrics': m0002,
+  '0003-pipeline': m0003,
 };

@@ -1,4 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import cors from '@fastify/cors';
+import websocket from '@fastify/websocket';
+import { MAX_CLIENT_MESSAGE_BYTES } from '@switchyard/core';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { DatabaseHandle } from './db/connect.js';
 import { systemClock, type Clock } from './clock.js';
@@ -9,6 +12,24 @@ import { environmentsRoutes } from './features/environments/environments.routes.
 import { healthRoutes, type HealthState } from './features/health/health.routes.js';
 import { createKeyService, type KeyService } from './features/keys/keys.service.js';
 import { keysRoutes } from './features/keys/keys.routes.js';
+import { auditRoutes } from './features/audit/audit.routes.js';
+import { createSegmentService, type SegmentService } from './features/segments/segments.service.js';
+import { segmentsRoutes } from './features/segments/segments.routes.js';
+import { createFlagService, type FlagService } from './features/flags/flags.service.js';
+import { createFlagEnvironmentService, type FlagEnvironmentService } from './features/flags/flag-environments.service.js';
+import { flagsRoutes } from './features/flags/flags.routes.js';
+import { createSdkConfigService, type SdkConfigService } from './features/sdk-config/sdk-config.service.js';
+import { sdkConfigRoutes } from './features/sdk-config/sdk-config.routes.js';
+import { createLocalNotifier, type ChangeNotifier } from './plugins/changes.js';
+import { createRevisionTracker, type RevisionTracker } from './plugins/revisions.js';
+import { metricsRoutes } from './features/sdk-metrics/metrics.routes.js';
+import { StreamHub } from './features/sdk-stream/stream.hub.js';
+import { connectionsRoutes, streamRoutes } from './features/sdk-stream/stream.routes.js';
+import { createStreamSource } from './features/sdk-stream/stream.source.js';
+import { installPropagation } from './features/sdk-stream/propagation.js';
+import { usageRoutes } from './features/sdk-metrics/usage.routes.js';
+import { eventsRoutes } from './features/events/events.routes.js';
+import { adminUiRoutes, DEFAULT_ADMIN_UI_DIR } from './features/admin-ui/admin-ui.routes.js';
 
 /** Largest request body accepted; larger ones get 413. */
 export const BODY_LIMIT = 1024 * 1024;
@@ -19,12 +40,29 @@ export interface AppDeps {
   readonly logger?: FastifyServerOptions['logger'];
   readonly health?: HealthState;
   readonly maxAuthFailuresPerMinute?: number;
+  /** The change bus; default in-process. */
+  readonly notifier?: ChangeNotifier;
+  /** A tracker given here is started and stopped by its owner; the default one lives with the app. */
+  readonly revisions?: RevisionTracker;
+  /** This replica's id in the connections view and on the bus. */
+  readonly replica?: string;
+  /** Redis, when the bus runs over it: readiness checks it. */
+  readonly redis?: { ping(timeoutMs: number): Promise<void> };
+  /** The built admin UI served at `/` (default admin-ui/dist of this checkout); null serves none. */
+  readonly adminUiDir?: string | null;
 }
 
 /** The services behind the routes, exposed for start-up tasks and tests. */
 export interface Services {
   readonly keys: KeyService;
   readonly environments: EnvironmentService;
+  readonly segments: SegmentService;
+  readonly flags: FlagService;
+  readonly flagEnvironments: FlagEnvironmentService;
+  readonly sdkConfig: SdkConfigService;
+  readonly notifier: ChangeNotifier;
+  readonly revisions: RevisionTracker;
+  readonly stream: StreamHub;
   readonly health: HealthState;
   readonly clock: Clock;
 }
@@ -52,11 +90,70 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const resolver = createKeyResolver(db);
   const keys = createKeyService({ db, resolver });
   const environments = createEnvironmentService({ db });
-  app.decorate('services', { keys, environments, health, clock });
+  const notifier = deps.notifier ?? createLocalNotifier({ onListenerError: (err) => app.log.error({ err }, 'change listener failed') });
+  const revisions = deps.revisions ?? createRevisionTracker({ db, notifier, onPollError: (err) => app.log.debug({ err }, 'revision poll failed') });
+  const segments = createSegmentService({ db, clock, notifier });
+  const flags = createFlagService({ db, clock, notifier });
+  const flagEnvironments = createFlagEnvironmentService({ db, clock, notifier });
+  const sdkConfig = createSdkConfigService({ db, revisions });
+  const replica = deps.replica ?? randomUUID();
+  const stream = new StreamHub({
+    source: createStreamSource({ db, sdkConfig }),
+    latestRevision: () => revisions.latest(),
+    replica,
+    onError: (err, context) => app.log.warn({ err }, context),
+  });
+  const unsubscribeStream = notifier.subscribe((change) => {
+    if (change.kind === 'key') for (const keyId of change.keys) stream.closeKey(keyId);
+    else stream.changed(change.environments);
+  });
+  // A revocation travels on the bus so every replica closes that key's streams at once.
+  keys.onRevoke((keyId) => notifier.publish({ revision: 0, environments: 'all', kind: 'key', keys: [keyId] }));
+  app.decorate('services', { keys, environments, segments, flags, flagEnvironments, sdkConfig, notifier, revisions, stream, health, clock });
+  app.addHook('onReady', async () => stream.start());
+  // Before the server stops accepting: 1012 tells SDKs to reconnect to another replica at once.
+  app.addHook('preClose', async () => {
+    unsubscribeStream();
+    stream.closeAll();
+  });
+  if (deps.revisions === undefined) {
+    app.addHook('onReady', async () => revisions.start());
+    app.addHook('onClose', async () => revisions.stop());
+  }
 
   await app.register(authPlugin, { keys: resolver, ...(deps.maxAuthFailuresPerMinute === undefined ? {} : { maxAuthFailuresPerMinute: deps.maxAuthFailuresPerMinute }) });
-  await app.register(healthRoutes, { prefix: '/health', db, state: health });
+  installPropagation(app, { hub: stream, db });
+  await app.register(websocket, { options: { maxPayload: MAX_CLIENT_MESSAGE_BYTES, perMessageDeflate: false } });
+  await app.register(healthRoutes, { prefix: '/health', db, state: health, ...(deps.redis === undefined ? {} : { redis: deps.redis }) });
   await app.register(keysRoutes, { prefix: '/api/v1/keys', keys });
   await app.register(environmentsRoutes, { prefix: '/api/v1/environments', environments });
+  await app.register(segmentsRoutes, { prefix: '/api/v1/segments', segments });
+  await app.register(auditRoutes, { prefix: '/api/v1/audit', db });
+  await app.register(flagsRoutes, { prefix: '/api/v1/flags', flags, environments: flagEnvironments });
+  // Browser SDKs on other origins fetch config and post metrics (the stream, a WebSocket, needs no
+  // CORS). Only these two routes get CORS, so the admin API stays same-origin.
+  await app.register(
+    async (sdk) => {
+      // A preflight carries no key; @fastify/cors answers it in its hook, so let auth pass its route.
+      sdk.addHook('onRoute', (route) => {
+        if (route.method === 'OPTIONS') route.config = { ...route.config, permission: 'public' };
+      });
+      await sdk.register(cors, {
+        origin: '*',
+        methods: ['GET', 'POST'],
+        allowedHeaders: ['authorization', 'content-type', 'if-none-match'],
+        exposedHeaders: ['etag'],
+        maxAge: 600,
+      });
+      await sdk.register(sdkConfigRoutes, { sdkConfig, revisions });
+      await sdk.register(metricsRoutes, { db, clock });
+    },
+    { prefix: '/api/v1/sdk' },
+  );
+  await app.register(streamRoutes, { prefix: '/api/v1/sdk', hub: stream, keys: resolver });
+  await app.register(connectionsRoutes, { prefix: '/api/v1/sdk', connections: async (env) => stream.connections(env) });
+  await app.register(usageRoutes, { prefix: '/api/v1', db, clock });
+  await app.register(eventsRoutes, { prefix: '/api/v1/events', notifier, latestRevision: () => revisions.latest() });
+  if (deps.adminUiDir !== null) await app.register(adminUiRoutes, { root: deps.adminUiDir ?? DEFAULT_ADMIN_UI_DIR });
   return app;
 }

@@ -10,7 +10,7 @@ import { createKeyResolver } from './plugins/auth.js';
  * Returns a newly generated admin secret, which the caller prints once.
  */
 export async function prepareDatabase(handle: DatabaseHandle, options: { adminToken?: string | undefined } = {}): Promise<{ adminSecret?: string; migrations: string[] }> {
-  const results = await migrateToLatest(handle.db, handle.schema);
+  const results = await migrateToLatest(handle.db, handle.schema, handle.kind);
   await createEnvironmentService({ db: handle.db }).ensureDefaults();
   const keys = createKeyService({ db: handle.db, resolver: createKeyResolver(handle.db) });
   const admin = await keys.ensureAdminKey(options.adminToken);

@@ -17,8 +17,16 @@ export const ERROR_CODES = {
   SEGMENT_NOT_FOUND: 404,
   ENVIRONMENT_NOT_FOUND: 404,
   KEY_NOT_FOUND: 404,
+  ROLLOUT_PLAN_NOT_FOUND: 404,
+  WEBHOOK_NOT_FOUND: 404,
   ALREADY_EXISTS: 409,
   VERSION_CONFLICT: 409,
+  NOT_KILLED: 409,
+  FLAG_KILLED: 409,
+  FLAG_ARCHIVED: 409,
+  FLAG_IN_USE: 409,
+  ROLLOUT_PLAN_ACTIVE: 409,
+  ROLLOUT_PLAN_NOT_ACTIVE: 409,
   PAYLOAD_TOO_LARGE: 413,
   UNPROCESSABLE: 422,
   RATE_LIMITED: 429,
@@ -60,8 +68,30 @@ export function formatPath(path: readonly PropertyKey[]): string {
   return out;
 }
 
+/** A zod issue or a core validation issue. */
+interface IssueLike {
+  readonly path: readonly PropertyKey[];
+  readonly message: string;
+  readonly code?: string;
+  readonly errors?: readonly (readonly IssueLike[])[];
+}
+
+// A failed union reports only "Invalid input" at the union's path; the branch with the fewest issues
+// is the one the client almost always meant, and its issues name the actual field and problem.
+function expandUnions(issues: readonly IssueLike[]): IssueLike[] {
+  const out: IssueLike[] = [];
+  for (const issue of issues) {
+    const branches = issue.code === 'invalid_union' ? issue.errors : undefined;
+    const best = branches?.reduce((a, b) => (b.length < a.length ? b : a));
+    if (best === undefined || best.length === 0) out.push(issue);
+    else for (const inner of expandUnions(best)) out.push({ path: [...issue.path, ...inner.path], message: inner.message });
+  }
+  return out;
+}
+
 /** A 400 naming each invalid field, from zod issues or validation issues. */
-export function validationError(issues: readonly { path: readonly PropertyKey[]; message: string }[], prefix: readonly PropertyKey[] = []): ApiError {
+export function validationError(rawIssues: readonly IssueLike[], prefix: readonly PropertyKey[] = []): ApiError {
+  const issues = expandUnions(rawIssues);
   const details = issues.map((issue) => ({ path: formatPath([...prefix, ...issue.path]), message: issue.message }));
   const first = details[0];
   const summary = first === undefined ? 'invalid request' : `${first.path === '' ? 'body' : first.path}: ${first.message}`;

@@ -1,15 +1,35 @@
 #!/usr/bin/env node
+import { randomUUID } from 'node:crypto';
 import { buildApp } from './app.js';
 import { prepareDatabase } from './bootstrap.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { connectDatabase } from './db/connect.js';
+import { createLocalNotifier } from './plugins/changes.js';
+import { createRedisNotifier, type RedisNotifier } from './plugins/redis-bus.js';
 
 async function start(config: Config): Promise<void> {
   const database = await connectDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.SWITCHYARD_DATA_DIR, schema: config.DATABASE_SCHEMA });
   const health = { draining: false, migrated: false };
+  const replica = randomUUID();
+  let redis: RedisNotifier | undefined;
+  if (config.REDIS_URL !== undefined) {
+    let lastRedisError = '';
+    redis = createRedisNotifier({
+      url: config.REDIS_URL,
+      local: createLocalNotifier(),
+      replica,
+      onError: (error) => {
+        const message = error instanceof Error ? error.message : String(error);
+        if (message !== lastRedisError) process.stderr.write(`switchyard: redis: ${message} (changes still arrive through the revision poll)\n`);
+        lastRedisError = message;
+      },
+    });
+  }
   const app = await buildApp({
     database,
     health,
+    replica,
+    ...(redis === undefined ? {} : { notifier: redis, redis }),
     logger: {
       level: config.LOG_LEVEL,
       redact: { paths: ['req.headers.authorization', 'req.headers.cookie', 'secret', '*.secret'], censor: '[redacted]' },
@@ -17,7 +37,8 @@ async function start(config: Config): Promise<void> {
   });
   const prepared = await prepareDatabase(database, { adminToken: config.SWITCHYARD_ADMIN_TOKEN });
   health.migrated = true;
-  app.log.info({ store: database.kind, database: database.description, bus: 'in-process', migrations: prepared.migrations }, `store: ${database.description}; change bus: in-process`);
+  const bus = redis === undefined ? 'in-process' : 'redis';
+  app.log.info({ store: database.kind, database: database.description, bus, replica, migrations: prepared.migrations }, `store: ${database.description}; change bus: ${bus === 'redis' ? 'Redis pub/sub' : 'in-process'}`);
   if (prepared.adminSecret !== undefined) {
     // Printed once, on the terminal only (not through the structured log, which may be shipped elsewhere).
     process.stdout.write(`\n  Admin API key (shown once, store it now):\n\n    ${prepared.adminSecret}\n\n  Use it as: Authorization: Bearer <key>\n\n`);
@@ -36,6 +57,7 @@ async function start(config: Config): Promise<void> {
     }, config.SHUTDOWN_GRACE_MS);
     timer.unref();
     await app.close();
+    await redis?.close();
     await database.close();
     process.exit(0);
   };

@@ -1,4 +1,4 @@
-import { murmur3, murmur3Prefix, murmur3Resume, type Murmur3State } from './murmur3.js';
+import { encodeUtf8Into, murmur3, murmur3Prefix, murmur3Resume, murmur3ResumeBytes, type Murmur3State } from './murmur3.js';
 
 /** Number of buckets: one per thousandth of a percent. @example BUCKETS // 100000 */
 export const BUCKETS = 100_000;
@@ -17,6 +17,49 @@ export function bucket(salt: string, value: string): number {
  * @example const b = bucketer('new-checkout'); b('user-42') === bucket('new-checkout', 'user-42')
  */
 export function bucketer(salt: string): (value: string) => number {
-  const prefix: Murmur3State = murmur3Prefix(`${salt}/`);
-  return (value) => murmur3Resume(prefix, value) % BUCKETS;
+  const prefix = bucketPrefix(salt);
+  return (value) => bucketFrom(prefix, value);
+}
+
+/**
+ * The hash state after `salt + "/"`. The evaluator keeps one per rollout and calls {@link bucketFrom}
+ * directly, without a closure in between.
+ * @example bucketFrom(bucketPrefix('new-checkout'), 'user-42') === bucket('new-checkout', 'user-42')
+ */
+export function bucketPrefix(salt: string): Murmur3State {
+  return murmur3Prefix(`${salt}/`);
+}
+
+/** The bucket of `value` given {@link bucketPrefix}`(salt)`: equals `bucket(salt, value)`. Allocates nothing. */
+export function bucketFrom(prefix: Murmur3State, value: string): number {
+  return murmur3Resume(prefix, value) % BUCKETS;
+}
+
+// The value bucketFromCached last encoded, and its UTF-8 bytes.
+let cachedValue: string | undefined;
+let cachedBytes = new Uint8Array(128);
+let cachedLength = 0;
+
+/**
+ * {@link bucketFrom} for hashing one value under many salts (every flag for one context): the value's
+ * UTF-8 bytes are kept from the previous call when the value is the same, so each further salt costs
+ * only the mixing. Call {@link forgetCachedValue} afterwards so the value is not kept alive.
+ * @example flags.map((f) => bucketFromCached(f.prefix, ctx.key)); forgetCachedValue()
+ */
+export function bucketFromCached(prefix: Murmur3State, value: string): number {
+  if (value !== cachedValue) {
+    let length = encodeUtf8Into(value, 0, cachedBytes);
+    if (length < 0) {
+      cachedBytes = new Uint8Array(3 * value.length);
+      length = encodeUtf8Into(value, 0, cachedBytes);
+    }
+    cachedLength = length;
+    cachedValue = value;
+  }
+  return murmur3ResumeBytes(prefix, cachedBytes, cachedLength) % BUCKETS;
+}
+
+/** Drops the value remembered by {@link bucketFromCached}. */
+export function forgetCachedValue(): void {
+  cachedValue = undefined;
 }

@@ -44,66 +44,118 @@ function finish(h: number, tail: number, tailLength: number, length: number): nu
   return h >>> 0;
 }
 
-// Feeds the UTF-8 encoding of `text` into a running state held in module-level scratch variables:
-// returning a fresh state object per call would allocate on every evaluation.
-let sH = 0;
-let sTail = 0;
-let sTailLength = 0;
-let sLength = 0;
+// Scratch space for UTF-8 bytes of non-ASCII input, grown on demand and reused: hashing allocates
+// nothing in the steady state.
+let scratch = new Uint8Array(256);
 
-function pushByte(byte: number): void {
-  sTail |= byte << (sTailLength << 3);
-  sTailLength++;
-  if (sTailLength === 4) {
-    sH = mixBlock(sH, sTail);
-    sTail = 0;
-    sTailLength = 0;
-  }
-  sLength++;
-}
-
-function feed(text: string): void {
+/**
+ * Writes the UTF-8 encoding of `text` from index `from` into `bytes` (lone surrogates become U+FFFD,
+ * as TextEncoder does) and returns the number of bytes written, or -1 when `bytes` may be too short
+ * (it needs `3 * (text.length - from)` bytes).
+ * @example const n = encodeUtf8Into('été', 0, new Uint8Array(9)) // 5
+ */
+export function encodeUtf8Into(text: string, from: number, bytes: Uint8Array): number {
   const n = text.length;
-  let i = 0;
-  // Fast path: whole 4-byte blocks of ASCII while no partial block is pending.
-  if (sTailLength === 0) {
-    while (i + 4 <= n) {
-      const a = text.charCodeAt(i);
-      const b = text.charCodeAt(i + 1);
-      const c = text.charCodeAt(i + 2);
-      const d = text.charCodeAt(i + 3);
-      if ((a | b | c | d) >= 0x80) break;
-      sH = mixBlock(sH, a | (b << 8) | (c << 16) | (d << 24));
-      sLength += 4;
-      i += 4;
-    }
-  }
-  for (; i < n; i++) {
+  if (bytes.length < 3 * (n - from)) return -1;
+  let j = 0;
+  for (let i = from; i < n; i++) {
     let code = text.charCodeAt(i);
     if (code < 0x80) {
-      pushByte(code);
+      bytes[j++] = code;
     } else if (code < 0x800) {
-      pushByte(0xc0 | (code >> 6));
-      pushByte(0x80 | (code & 0x3f));
+      bytes[j++] = 0xc0 | (code >> 6);
+      bytes[j++] = 0x80 | (code & 0x3f);
     } else {
       if (code >= 0xd800 && code <= 0xdfff) {
         const next = i + 1 < n ? text.charCodeAt(i + 1) : 0;
         if (code <= 0xdbff && next >= 0xdc00 && next <= 0xdfff) {
           code = 0x10000 + ((code - 0xd800) << 10) + (next - 0xdc00);
           i++;
-          pushByte(0xf0 | (code >> 18));
-          pushByte(0x80 | ((code >> 12) & 0x3f));
-          pushByte(0x80 | ((code >> 6) & 0x3f));
-          pushByte(0x80 | (code & 0x3f));
+          bytes[j++] = 0xf0 | (code >> 18);
+          bytes[j++] = 0x80 | ((code >> 12) & 0x3f);
+          bytes[j++] = 0x80 | ((code >> 6) & 0x3f);
+          bytes[j++] = 0x80 | (code & 0x3f);
           continue;
         }
         code = 0xfffd;
       }
-      pushByte(0xe0 | (code >> 12));
-      pushByte(0x80 | ((code >> 6) & 0x3f));
-      pushByte(0x80 | (code & 0x3f));
+      bytes[j++] = 0xe0 | (code >> 12);
+      bytes[j++] = 0x80 | ((code >> 6) & 0x3f);
+      bytes[j++] = 0x80 | (code & 0x3f);
     }
   }
+  return j;
+}
+
+function encodeToScratch(text: string, from: number): number {
+  const needed = 3 * (text.length - from);
+  if (scratch.length < needed) scratch = new Uint8Array(Math.max(needed, scratch.length * 2));
+  return encodeUtf8Into(text, from, scratch);
+}
+
+/**
+ * MurmurHash3 x86_32 of the prefix behind `state` followed by `bytes[0..length)`. Allocates nothing.
+ * With {@link encodeUtf8Into} this hashes one value under many salts while encoding it only once.
+ * @example murmur3ResumeBytes(murmur3Prefix('flag/'), bytes, encodeUtf8Into('user-1', 0, bytes)) === murmur3('flag/user-1')
+ */
+export function murmur3ResumeBytes(state: Murmur3State, bytes: Uint8Array, length: number): number {
+  return hashBytes(state.h, state.tail, state.tailLength, state.length, bytes, length);
+}
+
+function hashBytes(h: number, tail: number, tailLength: number, prefixLength: number, bytes: Uint8Array, length: number): number {
+  let i = 0;
+  // Complete the prefix's pending block; afterwards either it is complete or the bytes ran out.
+  for (; tailLength !== 0 && i < length; i++) {
+    tail |= (bytes[i] as number) << (tailLength << 3);
+    if (++tailLength === 4) {
+      h = mixBlock(h, tail);
+      tail = 0;
+      tailLength = 0;
+    }
+  }
+  for (; i + 4 <= length; i += 4) {
+    h = mixBlock(h, (bytes[i] as number) | ((bytes[i + 1] as number) << 8) | ((bytes[i + 2] as number) << 16) | ((bytes[i + 3] as number) << 24));
+  }
+  for (; i < length; i++) tail |= (bytes[i] as number) << (tailLength++ << 3);
+  return finish(h, tail, tailLength, prefixLength + length);
+}
+
+// The hot path: hashes `text` from a state and finishes, with the state in locals. (Module-level
+// variables would be context slots, and on V8 11 every store of a number outside the small-integer
+// range into one allocates a heap number.) ASCII is mixed four characters at a time whatever the
+// alignment the prefix left: a block is the pending tail bytes plus the low bytes of the next
+// characters, the remaining bytes become the new tail. Kept small so that the JIT inlines it; the
+// first non-ASCII character hands the rest over to the UTF-8 encoder.
+function hashFrom(h: number, tail: number, tailLength: number, length: number, text: string): number {
+  const n = text.length;
+  // shift = bits pending; for shift 0, `(word >>> 1) >>> 31` is 0 because ASCII leaves bit 31 clear.
+  const shift = tailLength << 3;
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const a = text.charCodeAt(i);
+    const b = text.charCodeAt(i + 1);
+    const c = text.charCodeAt(i + 2);
+    const d = text.charCodeAt(i + 3);
+    if ((a | b | c | d) >= 0x80) break;
+    const word = a | (b << 8) | (c << 16) | (d << 24);
+    h = mixBlock(h, tail | (word << shift));
+    tail = (word >>> 1) >>> (31 - shift);
+  }
+  for (; i < n; i++) {
+    const code = text.charCodeAt(i);
+    if (code >= 0x80) return hashNonAscii(h, tail, tailLength, length + i, text, i);
+    tail |= code << (tailLength << 3);
+    if (++tailLength === 4) {
+      h = mixBlock(h, tail);
+      tail = 0;
+      tailLength = 0;
+    }
+  }
+  return finish(h, tail, tailLength, length + n);
+}
+
+function hashNonAscii(h: number, tail: number, tailLength: number, length: number, text: string, from: number): number {
+  return hashBytes(h, tail, tailLength, length, scratch, encodeToScratch(text, from));
 }
 
 /**
@@ -111,12 +163,35 @@ function feed(text: string): void {
  * @example const state = murmur3Prefix('salt/')
  */
 export function murmur3Prefix(prefix: string, seed = 0): Murmur3State {
-  sH = seed | 0;
-  sTail = 0;
-  sTailLength = 0;
-  sLength = 0;
-  feed(prefix);
-  return { h: sH, tail: sTail, tailLength: sTailLength, length: sLength };
+  let h = seed | 0;
+  let tail = 0;
+  let tailLength = 0;
+  const n = prefix.length;
+  let i = 0;
+  for (; i < n; i++) {
+    const code = prefix.charCodeAt(i);
+    if (code >= 0x80) break;
+    tail |= code << (tailLength << 3);
+    if (++tailLength === 4) {
+      h = mixBlock(h, tail);
+      tail = 0;
+      tailLength = 0;
+    }
+  }
+  let length = n;
+  if (i < n) {
+    const m = encodeToScratch(prefix, i);
+    for (let j = 0; j < m; j++) {
+      tail |= (scratch[j] as number) << (tailLength << 3);
+      if (++tailLength === 4) {
+        h = mixBlock(h, tail);
+        tail = 0;
+        tailLength = 0;
+      }
+    }
+    length = i + m;
+  }
+  return { h, tail, tailLength, length };
 }
 
 /**
@@ -124,12 +199,7 @@ export function murmur3Prefix(prefix: string, seed = 0): Murmur3State {
  * @example murmur3Resume(murmur3Prefix('flag/'), 'user-1') === murmur3('flag/user-1')
  */
 export function murmur3Resume(state: Murmur3State, text: string): number {
-  sH = state.h;
-  sTail = state.tail;
-  sTailLength = state.tailLength;
-  sLength = state.length;
-  feed(text);
-  return finish(sH, sTail, sTailLength, sLength);
+  return hashFrom(state.h, state.tail, state.tailLength, state.length, text);
 }
 
 /**
@@ -137,10 +207,5 @@ export function murmur3Resume(state: Murmur3State, text: string): number {
  * @example murmur3('hello') // 613153351
  */
 export function murmur3(text: string, seed = 0): number {
-  sH = seed | 0;
-  sTail = 0;
-  sTailLength = 0;
-  sLength = 0;
-  feed(text);
-  return finish(sH, sTail, sTailLength, sLength);
+  return hashFrom(seed | 0, 0, 0, 0, text);
 }

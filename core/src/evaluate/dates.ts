@@ -10,7 +10,7 @@ function isLeap(year: number): boolean {
 /**
  * Parses an ISO 8601 date or date-time to epoch milliseconds; `undefined` when it is not one.
  * A zone offset (`Z`, `+02:00`, `-0530`) is honoured; a date-time without a zone, or a bare date, is UTC.
- * @example parseIsoDate('2026-11-23T16:00:00+01:00') // 1795964400000
+ * @example parseIsoDate('2026-11-23T16:00:00+01:00') // 1795446000000 (15:00 UTC)
  */
 export function parseIsoDate(text: string): number | undefined {
   if (text.length > 64) return undefined;
@@ -33,10 +33,11 @@ export function parseIsoDate(text: string): number | undefined {
     if (oh > 23 || om > 59) return undefined;
     offset = (oh * 60 + om) * (m[9] === '-' ? -1 : 1);
   }
-  const utc = Date.UTC(year, month - 1, day, hour, minute, second, millis);
-  // Date.UTC maps years 0-99 to 1900-1999; set the full year explicitly.
-  const date = new Date(utc);
-  if (year < 100) date.setUTCFullYear(year);
+  // Date.UTC maps years 0-99 to 1900-1999, so set the full date explicitly: setting only the year
+  // afterwards would turn 0000-02-29 into 1900-02-29, which does not exist (1900 is no leap year).
+  const date = new Date(0);
+  date.setUTCFullYear(year, month - 1, day);
+  date.setUTCHours(hour, minute, second, millis);
   return date.getTime() - offset * 60_000;
 }
 

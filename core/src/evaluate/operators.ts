@@ -1,11 +1,11 @@
 import type { Clause, ClauseValue } from '../model/clause.js';
-import { OPERATORS } from '../model/clause.js';
+import { OPERATORS } from '../model/operators.js';
 import type { Context, ContextValue } from '../model/context.js';
 import { toEpochMillis } from './dates.js';
 import { compareSemver, parseSemver, type SemVer } from './semver.js';
 
 /** Longest attribute value a `matches` clause runs its regex on; longer values do not match. */
-export const MAX_REGEX_INPUT = 4096;
+export const MAX_REGEX_INPUT = 1024;
 
 /** Thrown inside the evaluator for configs it cannot evaluate; evaluate() turns it into an ERROR detail. */
 export class EvaluationError extends Error {

@@ -55,17 +55,29 @@ function variantsMatchType(type: FlagType, variants: readonly Variant[], ctx: z.
   }
 }
 
-const FlagFieldsSchema = z.object({
+// Every metadata field, without defaults: the patch schema is built from this, because a default
+// inside `.partial()` still fills in a missing field, and a PATCH must not reset fields it omits.
+const FlagMetadataSchema = z.object({
   key: FlagKeySchema,
-  name: z.string().min(1).max(200).optional(),
-  description: z.string().max(2000).default(''),
+  name: z.string().min(1).max(200),
+  description: z.string().max(2000),
   kind: FlagKindSchema,
   owner: z.string().trim().min(1, 'every flag needs an owner (team or person)').max(200),
-  expiresAt: z.iso.datetime({ offset: true }).nullable().optional(),
-  tags: z.array(z.string().regex(/^[a-z0-9][a-z0-9._:-]{0,63}$/, 'tags are lower-case, up to 64 characters')).max(50).default([]),
-  clientSide: z.boolean().default(false),
-  type: FlagTypeSchema.default('boolean'),
-  variants: z.array(VariantSchema).min(2).max(100).optional(),
+  expiresAt: z.iso.datetime({ offset: true }).nullable(),
+  tags: z.array(z.string().regex(/^[a-z0-9][a-z0-9._:-]{0,63}$/, 'tags are lower-case, up to 64 characters')).max(50),
+  clientSide: z.boolean(),
+  type: FlagTypeSchema,
+  variants: z.array(VariantSchema).min(2).max(100),
+});
+
+const FlagFieldsSchema = FlagMetadataSchema.extend({
+  name: FlagMetadataSchema.shape.name.optional(),
+  description: FlagMetadataSchema.shape.description.default(''),
+  expiresAt: FlagMetadataSchema.shape.expiresAt.optional(),
+  tags: FlagMetadataSchema.shape.tags.default([]),
+  clientSide: FlagMetadataSchema.shape.clientSide.default(false),
+  type: FlagMetadataSchema.shape.type.default('boolean'),
+  variants: FlagMetadataSchema.shape.variants.optional(),
 });
 
 /**
@@ -94,8 +106,12 @@ export type Flag = z.output<typeof FlagSchema>;
 /** A flag definition as accepted on input. */
 export type FlagInput = z.input<typeof FlagSchema>;
 
-/** Partial update of a flag's metadata (key and type are immutable). @example FlagPatchSchema.parse({ owner: 'team-b' }) */
-export const FlagPatchSchema = FlagFieldsSchema.omit({ key: true, type: true }).partial().strict();
+/**
+ * Partial update of a flag's metadata (key and type are immutable). Omitted fields stay absent: no
+ * defaults are filled in, so a patch never resets what it does not name.
+ * @example FlagPatchSchema.parse({ owner: 'team-b' }) // { owner: 'team-b' }
+ */
+export const FlagPatchSchema = FlagMetadataSchema.omit({ key: true, type: true }).partial().strict();
 /** A flag patch (inferred from {@link FlagPatchSchema}). */
 export type FlagPatch = z.infer<typeof FlagPatchSchema>;
 

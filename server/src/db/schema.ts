@@ -74,7 +74,7 @@ export interface RevisionCounterTable {
 }
 
 export interface AuditLogTable {
-  id: Generated<BigIntColumn>;
+  id: Generated<string | number | bigint>;
   revision: BigIntColumn;
   at: Timestamp;
   actor: string;
@@ -92,6 +92,90 @@ export interface AuditLogTable {
   propagation: NullableJson<unknown>;
 }
 
+export interface EvaluationMetricsTable {
+  environment: string;
+  flag_key: string;
+  variant: string;
+  minute: Timestamp;
+  evaluations: BigIntColumn;
+  outcomes: BigIntColumn;
+  errors: BigIntColumn;
+  latency: ColumnType<(string | number | bigint)[], string, string>;
+  latency_sum_ms: number;
+}
+
+export interface GateSchedulesTable {
+  flag_key: string;
+  environment: string;
+  timezone: string;
+  weekly: Json<unknown[]>;
+  dates: Json<unknown[]>;
+  version: WithDefault<number>;
+  updated_at: Timestamp;
+}
+
+export interface GateStatesTable {
+  flag_key: string;
+  environment: string;
+  open: boolean;
+  source: string;
+  reason: string;
+  changed_at: Timestamp;
+}
+
+export interface RolloutPlansTable {
+  id: string;
+  flag_key: string;
+  environment: string;
+  state: string;
+  steps: Json<number[]>;
+  step_index: WithDefault<number>;
+  hold_seconds: number;
+  variant: string;
+  baseline_variant: string;
+  guards: Json<unknown>;
+  no_data: WithDefault<string>;
+  step_started_at: Timestamp;
+  step_offset: NullableJson<unknown>;
+  next_check_at: NullableTimestamp;
+  paused_reason: string | null;
+  history: Json<unknown[]>;
+  last_check: NullableJson<unknown>;
+  version: WithDefault<number>;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+  created_by: string | null;
+}
+
+export interface WebhooksTable {
+  id: string;
+  url: string;
+  secret: string;
+  events: Json<string[]>;
+  description: WithDefault<string>;
+  created_at: Timestamp;
+  created_by: string | null;
+  deleted_at: NullableTimestamp;
+}
+
+export interface WebhookDeliveriesTable {
+  id: Generated<string | number | bigint>;
+  webhook_id: string;
+  event: Json<unknown>;
+  attempts: WithDefault<number>;
+  next_attempt_at: Timestamp;
+  created_at: Timestamp;
+  delivered_at: NullableTimestamp;
+  failed_at: NullableTimestamp;
+  last_status: number | null;
+  last_error: string | null;
+}
+
+export interface OutboxCursorsTable {
+  name: string;
+  revision: BigIntColumn;
+}
+
 /** The server's tables, as Kysely sees them. */
 export interface Database {
   environments: EnvironmentsTable;
@@ -101,4 +185,11 @@ export interface Database {
   segments: SegmentsTable;
   revision_counter: RevisionCounterTable;
   audit_log: AuditLogTable;
+  evaluation_metrics: EvaluationMetricsTable;
+  gate_schedules: GateSchedulesTable;
+  gate_states: GateStatesTable;
+  rollout_plans: RolloutPlansTable;
+  webhooks: WebhooksTable;
+  webhook_deliveries: WebhookDeliveriesTable;
+  outbox_cursors: OutboxCursorsTable;
 }

@@ -1,0 +1,15 @@
+export {
+  createClient,
+  type Bootstrap,
+  type ClientEvents,
+  type ClientOptions,
+  type Logger,
+  type ReadyResult,
+  type Source,
+  type SwitchyardClient,
+  type SwitchyardError,
+} from './client.js';
+export { SDK_INFO } from './protocol.js';
+export type { Platform, RequestLike, ResponseLike, SocketLike, StorageLike } from './platform.js';
+export type { BackoffOptions } from './sync/backoff.js';
+export type { ConfigSnapshot, Context, Detail, JsonValue, Reason } from '@switchyard/core/evaluate';

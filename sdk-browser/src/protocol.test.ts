@@ -1,0 +1,19 @@
+import { CLOSE_CODES, LATENCY_BUCKETS_MS as CORE_LATENCY_BUCKETS_MS, PROTOCOL_VERSION as CORE_PROTOCOL_VERSION } from '@switchyard/core';
+import { describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { LATENCY_BUCKETS_MS, PROTOCOL_VERSION, SDK_INFO } from './protocol.js';
+
+// protocol.ts repeats a few of core's constants (core keeps them beside zod); they must not drift.
+describe('sdk-browser protocol constants', () => {
+  it('equal core', () => {
+    expect(PROTOCOL_VERSION).toBe(CORE_PROTOCOL_VERSION);
+    expect(LATENCY_BUCKETS_MS).toEqual(CORE_LATENCY_BUCKETS_MS);
+    const stream = readFileSync(new URL('./sync/stream.ts', import.meta.url), 'utf8');
+    for (const code of [CLOSE_CODES.UNAUTHORIZED, CLOSE_CODES.FORBIDDEN, CLOSE_CODES.SERVICE_RESTART]) expect(stream).toContain(`code == ${code}`);
+  });
+
+  it('announce the package version', () => {
+    const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+    expect(SDK_INFO).toEqual({ name: 'sdk-browser', version: pkg.version });
+  });
+});

@@ -1,0 +1,12 @@
+// The few constants of docs/protocol.md this SDK needs. @switchyard/core defines them beside its zod
+// schemas, which must stay out of the browser bundle, so they are repeated here; protocol.test.ts
+// checks that they still equal core's.
+
+/** This SDK's name and version, announced in `hello` and in metrics. */
+export const SDK_INFO: { readonly name: string; readonly version: string } = { name: 'sdk-browser', version: '0.1.0' };
+
+/** The stream protocol version this SDK implements (core's `PROTOCOL_VERSION`). */
+export const PROTOCOL_VERSION = 1;
+
+/** Upper bounds (ms) of the latency histogram of `track()` (core's `LATENCY_BUCKETS_MS`), plus an open last bucket. */
+export const LATENCY_BUCKETS_MS: readonly number[] = [1, 2, 5, 10, 20, 50, 100, 200, 300, 500, 750, 1e3, 1500, 2e3, 3e3, 5e3, 1e4];

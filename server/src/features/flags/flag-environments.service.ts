@@ -1,0 +1,241 @@
+import { rolloutFromPercentage, validateEnvironmentConfig, type EnvironmentConfig, type Rollout, type ValidationIssue } from '@switchyard/core';
+import type { Kysely, Transaction } from 'kysely';
+import type { Clock } from '../../clock.js';
+import type { Database } from '../../db/schema.js';
+import { ApiError, validationError } from '../../errors.js';
+import type { ChangeNotifier } from '../../plugins/changes.js';
+import type { Actor } from '../audit/audit.store.js';
+import type { ReasonBody, RolloutBody } from './flags.schemas.js';
+import { flagArchived, flagNotFound, versionConflict } from './flags.service.js';
+import {
+  commitFlagEnvironmentChange,
+  environmentExists,
+  existingSegments,
+  findFlag,
+  flagEnvironmentRecord,
+  lockFlagEnvironment,
+  lockPrerequisiteGraph,
+  prerequisiteGraph,
+  shareLockFlags,
+  type FlagEnvironmentRecord,
+  type FlagRecord,
+  type Kill,
+} from './flags.store.js';
+import { auditFlagEnvironment, flagEnvironmentView, type FlagEnvironmentView } from './flags.views.js';
+
+export interface FlagEnvironmentWrite extends FlagEnvironmentView {
+  readonly revision: number;
+  readonly warnings?: string[];
+}
+
+/** The answer of kill and restore: small, so a responder's terminal shows what matters. */
+export interface KillResult {
+  readonly revision: number;
+  readonly flag: string;
+  readonly environment: string;
+  readonly enabled: boolean;
+  readonly killed: Kill | null;
+  readonly version: number;
+  readonly alreadyKilled?: boolean;
+}
+
+export interface FlagEnvironmentService {
+  get(key: string, environment: string): Promise<FlagEnvironmentView>;
+  put(key: string, environment: string, config: EnvironmentConfig, expectedVersion: number | undefined, actor: Actor): Promise<FlagEnvironmentWrite>;
+  rollout(key: string, environment: string, body: RolloutBody, expectedVersion: number | undefined, actor: Actor): Promise<FlagEnvironmentWrite>;
+  kill(key: string, environment: string, body: ReasonBody, expectedVersion: number | undefined, actor: Actor): Promise<KillResult>;
+  restore(key: string, environment: string, body: ReasonBody, expectedVersion: number | undefined, actor: Actor): Promise<KillResult>;
+}
+
+export interface FlagEnvironmentServiceDeps {
+  readonly db: Kysely<Database>;
+  readonly clock: Clock;
+  readonly notifier: ChangeNotifier;
+}
+
+type Action = 'flag-environment.update' | 'flag-environment.rollout' | 'flag-environment.kill' | 'flag-environment.restore';
+
+/** The segments a config's `inSegment` clauses name. */
+function referencedSegments(config: EnvironmentConfig): string[] {
+  const keys = new Set<string>();
+  for (const rule of config.rules) for (const clause of rule.clauses) if (clause.op === 'inSegment') for (const v of clause.values) if (typeof v === 'string') keys.add(v);
+  return [...keys];
+}
+
+/**
+ * Keeps a two-way rollout's slice order, bucketBy and salt when the slider moves it: the "on" range
+ * then only grows or shrinks at one end, so users inside at 5% are still inside at 25%.
+ */
+export function sliderRollout(current: EnvironmentConfig, percentage: number, onVariant: string): Rollout {
+  const existing = 'rollout' in current.fallthrough ? current.fallthrough.rollout : undefined;
+  const options = { ...(existing?.bucketBy === undefined ? {} : { bucketBy: existing.bucketBy }), ...(existing?.salt === undefined ? {} : { salt: existing.salt }) };
+  const rollout = rolloutFromPercentage(percentage, onVariant, current.offVariant, options);
+  const order = existing?.variants.map((v) => v.variant);
+  if (order !== undefined && order.length === 2 && order[0] === current.offVariant && order[1] === onVariant) rollout.variants.reverse();
+  return rollout;
+}
+
+/** The variant the slider turns on: the body's, else the current rollout's, else the first that is not the off variant. */
+export function sliderVariant(flag: FlagRecord, config: EnvironmentConfig, requested: string | undefined): string | undefined {
+  if (requested !== undefined) return requested;
+  const serve = config.fallthrough;
+  if ('rollout' in serve) {
+    const others = serve.rollout.variants.filter((v) => v.variant !== config.offVariant);
+    if (others.length === 1 && others[0] !== undefined) return others[0].variant;
+  } else if (serve.variant !== config.offVariant) return serve.variant;
+  return flag.variants.find((v) => v.key !== config.offVariant)?.key;
+}
+
+export function createFlagEnvironmentService(deps: FlagEnvironmentServiceDeps): FlagEnvironmentService {
+  const { db, clock, notifier } = deps;
+
+  /**
+   * Locks the row; 404s and the If-Match check. `lockFlag` first share-locks the flag row (needed when
+   * the writer goes on to share-lock other flags' rows, to keep one lock order); `freshFlag` makes sure
+   * the flag's metadata (variants) is current, for writers that validate against it.
+   */
+  const lockRow = async (
+    trx: Transaction<Database>,
+    key: string,
+    environment: string,
+    expectedVersion: number | undefined,
+    options: { lockFlag: boolean; freshFlag: boolean },
+  ): Promise<{ flag: FlagRecord; row: FlagEnvironmentRecord }> => {
+    if (options.lockFlag && (await findFlag(trx, key, 'share')) === undefined) throw flagNotFound(key);
+    let found = await lockFlagEnvironment(trx, key, environment);
+    // We waited for a concurrent flag write: read again, now that our lock keeps the flag still.
+    if (found !== undefined && options.freshFlag && !options.lockFlag && !found.flagFresh) found = await lockFlagEnvironment(trx, key, environment);
+    if (found === undefined) {
+      if ((await findFlag(trx, key)) === undefined) throw flagNotFound(key);
+      if (!(await environmentExists(trx, environment))) throw new ApiError('ENVIRONMENT_NOT_FOUND', `no environment "${environment}"`);
+      // The flag and the environment exist but the row does not: they were created concurrently.
+      throw new ApiError('ENVIRONMENT_NOT_FOUND', `flag "${key}" has no configuration in ${environment} yet; retry`);
+    }
+    if (found.flag.archivedAt !== null) throw flagArchived(key);
+    if (expectedVersion !== undefined && found.row.version !== expectedVersion) throw await versionConflict(trx, key, environment, expectedVersion, found.row.version);
+    return found;
+  };
+
+  /** The write shared by every route: revision, row and audit entry, in the caller's transaction. */
+  const write = async (
+    trx: Transaction<Database>,
+    before: FlagEnvironmentRecord,
+    change: { config: EnvironmentConfig; killed: Omit<Kill, 'revision'> | null },
+    action: Action,
+    actor: Actor,
+    reason: string | null = null,
+  ): Promise<{ row: FlagEnvironmentRecord; revision: number }> => {
+    const written = await commitFlagEnvironmentChange(trx, before, { ...change, action, actor, reason, before: auditFlagEnvironment(before) }, clock.now());
+    // Unreachable while the row is locked; kept so a lost lock can never turn into a lost update.
+    if (written === undefined) throw await versionConflict(trx, before.flagKey, before.environment, before.version, before.version + 1);
+    return written;
+  };
+
+  const publish = (revision: number, key: string, environment: string): void => notifier.publish({ revision, environments: [environment], kind: 'flag', keys: [key] });
+
+  return {
+    async get(key, environment) {
+      const found = await db
+        .selectFrom('flag_environments')
+        .selectAll()
+        .where('flag_key', '=', key)
+        .where('environment', '=', environment)
+        .executeTakeFirst();
+      if (found !== undefined) return flagEnvironmentView(flagEnvironmentRecord(found));
+      if ((await findFlag(db, key)) === undefined) throw flagNotFound(key);
+      throw new ApiError('ENVIRONMENT_NOT_FOUND', `no environment "${environment}"`);
+    },
+
+    async put(key, environment, config, expectedVersion, actor) {
+      const result = await db.transaction().execute(async (trx) => {
+        const prerequisiteKeys = [...new Set(config.prerequisites.map((p) => p.flag))].filter((k) => k !== key);
+        const { flag, row } = await lockRow(trx, key, environment, expectedVersion, { lockFlag: prerequisiteKeys.length > 0, freshFlag: true });
+        if (row.killed !== null && config.enabled) {
+          throw new ApiError('FLAG_KILLED', `flag "${key}" is killed in ${environment} (${row.killed.reason}); restore it with POST .../restore and a reason instead of enabling it`, [
+            { path: 'enabled', message: 'cannot enable a killed flag; use restore' },
+          ]);
+        }
+        let graph = new Map<string, { variants: string[]; prerequisites: string[] }>();
+        if (prerequisiteKeys.length > 0) {
+          await shareLockFlags(trx, prerequisiteKeys);
+          await lockPrerequisiteGraph(trx, environment);
+          graph = await prerequisiteGraph(trx, environment);
+        }
+        const segments = await existingSegments(trx, referencedSegments(config));
+        const issues: ValidationIssue[] = validateEnvironmentConfig(flag, config, {
+          variantsOf: (other) => graph.get(other)?.variants,
+          prerequisitesOf: (other) => graph.get(other)?.prerequisites ?? [],
+          segmentExists: (segment) => segments.has(segment),
+        });
+        if (issues.length > 0) throw validationError(issues);
+        return write(trx, row, { config, killed: row.killed }, 'flag-environment.update', actor);
+      });
+      publish(result.revision, key, environment);
+      return { revision: result.revision, ...flagEnvironmentView(result.row) };
+    },
+
+    async rollout(key, environment, body, expectedVersion, actor) {
+      const result = await db.transaction().execute(async (trx) => {
+        const { flag, row } = await lockRow(trx, key, environment, expectedVersion, { lockFlag: false, freshFlag: true });
+        const current = row.config;
+        const onVariant = sliderVariant(flag, current, body.variant);
+        const variants = new Set(flag.variants.map((v) => v.key));
+        if (onVariant === undefined || !variants.has(onVariant)) {
+          throw validationError([{ path: ['variant'], message: onVariant === undefined ? 'the flag has no variant besides the off variant to roll out' : `unknown variant "${onVariant}"` }]);
+        }
+        if (onVariant === current.offVariant) {
+          throw validationError([{ path: ['variant'], message: `"${onVariant}" is the off variant in ${environment}; roll out another variant` }]);
+        }
+        if (!variants.has(current.offVariant)) throw validationError([{ path: ['offVariant'], message: `the off variant "${current.offVariant}" no longer exists; fix the config first` }]);
+        const config: EnvironmentConfig = { ...current, fallthrough: { rollout: sliderRollout(current, body.percentage, onVariant) } };
+        const written = await write(trx, row, { config, killed: row.killed }, 'flag-environment.rollout', actor);
+        return { ...written, killed: row.killed !== null, enabled: current.enabled };
+      });
+      publish(result.revision, key, environment);
+      const warnings: string[] = [];
+      if (result.killed) warnings.push(`flag is killed in ${environment}`);
+      else if (!result.enabled) warnings.push(`flag is off in ${environment}`);
+      return { revision: result.revision, ...flagEnvironmentView(result.row), ...(warnings.length === 0 ? {} : { warnings }) };
+    },
+
+    async kill(key, environment, body, expectedVersion, actor) {
+      // The incident path: one short transaction, no flag-row lock, no validation of the rest of the
+      // config (a kill must work even when, say, a segment it references is broken).
+      const result = await db.transaction().execute(async (trx) => {
+        const { row } = await lockRow(trx, key, environment, expectedVersion, { lockFlag: false, freshFlag: false });
+        if (row.killed !== null) return { row, revision: row.killed.revision, alreadyKilled: true };
+        const killed = {
+          reason: body.reason,
+          at: clock.now().toISOString(),
+          actor: actor.name,
+          previousEnabled: row.config.enabled,
+          ...(actor.incidentId === undefined ? {} : { incidentId: actor.incidentId }),
+        };
+        const written = await write(trx, row, { config: { ...row.config, enabled: false }, killed }, 'flag-environment.kill', actor, body.reason);
+        return { ...written, alreadyKilled: false };
+      });
+      if (!result.alreadyKilled) publish(result.revision, key, environment);
+      return {
+        revision: result.revision,
+        flag: key,
+        environment,
+        enabled: result.row.config.enabled,
+        killed: result.row.killed,
+        version: result.row.version,
+        ...(result.alreadyKilled ? { alreadyKilled: true } : {}),
+      };
+    },
+
+    async restore(key, environment, body, expectedVersion, actor) {
+      const result = await db.transaction().execute(async (trx) => {
+        const { row } = await lockRow(trx, key, environment, expectedVersion, { lockFlag: false, freshFlag: false });
+        if (row.killed === null) {
+          throw new ApiError('NOT_KILLED', `flag "${key}" is not killed in ${environment}; nothing to restore`, [{ path: '', message: 'not killed', enabled: row.config.enabled }]);
+        }
+        return write(trx, row, { config: { ...row.config, enabled: row.killed.previousEnabled }, killed: null }, 'flag-environment.restore', actor, body.reason);
+      });
+      publish(result.revision, key, environment);
+      return { revision: result.revision, flag: key, environment, enabled: result.row.config.enabled, killed: null, version: result.row.version };
+    },
+  };
+}

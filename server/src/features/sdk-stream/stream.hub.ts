@@ -1,0 +1,343 @@
+import type { PatchMessage, SnapshotMessage } from '@switchyard/core';
+import { CLOSE_CODES, OPERATORS, type Operator } from '@switchyard/core';
+import type { WebSocket } from 'ws';
+import type { Principal } from '../../plugins/auth.js';
+
+/** Who receives what: client keys get the filtered, hashed view of an environment. */
+export type Audience = 'server' | 'client';
+
+/** Reads what the stream sends; backed by the same queries as GET /api/v1/sdk/config. */
+export interface StreamSource {
+  snapshot(environment: string, audience: Audience): Promise<SnapshotMessage>;
+  /** Flags and segments changed after `since`, as a patch at the latest revision (possibly empty). */
+  changesSince(environment: string, audience: Audience, since: number): Promise<PatchMessage>;
+}
+
+/** One connected SDK, as listed by GET /api/v1/sdk/connections. */
+export interface ConnectionInfo {
+  readonly id: string;
+  readonly keyId: string;
+  readonly keyName: string;
+  readonly keyKind: string;
+  readonly environment: string;
+  readonly sdk: { readonly name: string; readonly version: string };
+  readonly protocol: number;
+  readonly instance: string | null;
+  readonly address: string;
+  readonly connectedAt: string;
+  readonly sentRevision: number;
+  readonly appliedRevision: number | null;
+  readonly lag: number;
+  readonly replica: string;
+}
+
+export interface Connection {
+  readonly id: string;
+  readonly socket: WebSocket;
+  readonly principal: Principal & { readonly environment: string };
+  readonly audience: Audience;
+  readonly sdk: { readonly name: string; readonly version: string };
+  readonly protocol: number;
+  readonly instance: string | null;
+  readonly address: string;
+  readonly connectedAt: Date;
+  sentRevision: number;
+  appliedRevision: number | null;
+}
+
+/** What `waitForAcks` reports, and the audit row records. */
+export interface Propagation {
+  readonly revision: number;
+  readonly applied: number;
+  readonly total: number;
+  readonly waitedMs: number;
+  readonly lagging: readonly { readonly id: string; readonly sdk: string; readonly keyName: string; readonly instance: string | null; readonly appliedRevision: number | null }[];
+}
+
+interface Group {
+  readonly environment: string;
+  readonly audience: Audience;
+  readonly members: Set<Connection>;
+  /** Revision up to which every member has been sent the changes. */
+  revision: number;
+  queue: Promise<void>;
+  dirty: boolean;
+  /** A broadcast is reading or sending; catchUp then leaves the check to its end (see recheck). */
+  broadcasting: boolean;
+  /** catchUp saw the tracker ahead while a broadcast ran: check again when it ends. */
+  recheck: boolean;
+}
+
+/** A pending waitForAcks: the connections it still waits for, kept current as acks come in. */
+interface AckWaiter {
+  readonly environments: readonly string[] | 'all';
+  readonly revision: number;
+  readonly pending: Set<Connection>;
+  finish(): void;
+}
+
+const PING_INTERVAL_MS = 25_000;
+
+function lagsBehind(connection: Connection, revision: number): boolean {
+  return (connection.appliedRevision ?? 0) < revision;
+}
+
+function concerns(waiter: AckWaiter, connection: Connection): boolean {
+  return waiter.environments === 'all' || waiter.environments.includes(connection.principal.environment);
+}
+
+export interface StreamHubOptions {
+  readonly source: StreamSource;
+  readonly latestRevision: () => number;
+  readonly replica: string;
+  readonly onError?: (error: unknown, context: string) => void;
+  /** How often the hub checks the revision tracker for changes whose notification was lost. */
+  readonly catchUpIntervalMs?: number;
+}
+
+/**
+ * The WebSocket fan-out of one replica. Connections are grouped per environment and audience; a change
+ * is read once per group, serialised once, and the same frame is written to every socket of the group.
+ * Each group works through a queue, so registrations and broadcasts never interleave.
+ */
+export class StreamHub {
+  private readonly groups = new Map<string, Group>();
+  private readonly byId = new Map<string, Connection>();
+  private readonly ackWaiters = new Set<AckWaiter>();
+  private pingTimer: NodeJS.Timeout | undefined;
+  private catchUpTimer: NodeJS.Timeout | undefined;
+  private closing = false;
+
+  constructor(private readonly options: StreamHubOptions) {}
+
+  start(): void {
+    this.pingTimer = setInterval(() => this.ping(), PING_INTERVAL_MS);
+    this.pingTimer.unref();
+    this.catchUpTimer = setInterval(() => this.catchUp(), this.options.catchUpIntervalMs ?? 250);
+    this.catchUpTimer.unref();
+  }
+
+  private group(environment: string, audience: Audience): Group {
+    const id = `${environment}\u0000${audience}`;
+    let group = this.groups.get(id);
+    if (group === undefined) {
+      group = { environment, audience, members: new Set(), revision: 0, queue: Promise.resolve(), dirty: false, broadcasting: false, recheck: false };
+      this.groups.set(id, group);
+    }
+    return group;
+  }
+
+  private enqueue(group: Group, task: () => Promise<void>, context: string): Promise<void> {
+    const run = group.queue.then(task).catch((error: unknown) => this.options.onError?.(error, context));
+    group.queue = run;
+    return run;
+  }
+
+  /** Adds a connection that said hello, and sends it a snapshot or the changes since its revision. */
+  register(connection: Connection, revision: number | null): Promise<void> {
+    const group = this.group(connection.principal.environment, connection.audience);
+    this.byId.set(connection.id, connection);
+    for (const waiter of this.ackWaiters) if (concerns(waiter, connection) && lagsBehind(connection, waiter.revision)) waiter.pending.add(connection);
+    return this.enqueue(
+      group,
+      async () => {
+        const latest = this.options.latestRevision();
+        const canResume = revision !== null && revision <= latest && revision > 0;
+        const message = canResume ? await this.options.source.changesSince(group.environment, group.audience, revision) : await this.options.source.snapshot(group.environment, group.audience);
+        if (connection.socket.readyState !== connection.socket.OPEN) return;
+        connection.socket.send(JSON.stringify(message));
+        connection.sentRevision = message.revision;
+        group.members.add(connection);
+        if (group.revision === 0) group.revision = connection.sentRevision;
+      },
+      'stream register',
+    );
+  }
+
+  unregister(connection: Connection): void {
+    this.byId.delete(connection.id);
+    this.group(connection.principal.environment, connection.audience).members.delete(connection);
+    for (const waiter of this.ackWaiters) if (waiter.pending.delete(connection) && waiter.pending.size === 0) waiter.finish();
+  }
+
+  /** Records an SDK's acknowledgement. O(waiters): a waiter tracks the connections it still needs. */
+  acknowledge(connection: Connection, revision: number): void {
+    if (connection.appliedRevision === null || revision > connection.appliedRevision) connection.appliedRevision = revision;
+    // Deleting the current entry of a Set during for…of is safe (finish() does).
+    for (const waiter of this.ackWaiters) {
+      if (!lagsBehind(connection, waiter.revision) && waiter.pending.delete(connection) && waiter.pending.size === 0) waiter.finish();
+    }
+  }
+
+  /** Pushes whatever changed to the groups of `environments` (all when 'all'). */
+  changed(environments: readonly string[] | 'all'): void {
+    for (const group of this.groups.values()) {
+      if (group.members.size === 0) continue;
+      if (environments !== 'all' && !environments.includes(group.environment)) continue;
+      this.broadcast(group);
+    }
+  }
+
+  private broadcast(group: Group): void {
+    // Coalesce: while a broadcast for the group is queued and not started, another adds nothing.
+    if (group.dirty) return;
+    group.dirty = true;
+    void this.enqueue(
+      group,
+      async () => {
+        group.dirty = false;
+        if (group.members.size === 0) return;
+        group.broadcasting = true;
+        try {
+          const from = group.revision;
+          const patch = await this.options.source.changesSince(group.environment, group.audience, from);
+          if (patch.revision <= from) return;
+          // Sent even when empty: it moves every SDK to the new revision, which it then acknowledges.
+          const frame = JSON.stringify(patch);
+          for (const member of group.members) {
+            if (member.socket.readyState !== member.socket.OPEN) continue;
+            if (member.sentRevision >= patch.revision) continue;
+            member.socket.send(frame);
+            member.sentRevision = patch.revision;
+          }
+          group.revision = patch.revision;
+        } finally {
+          group.broadcasting = false;
+          if (group.recheck) {
+            group.recheck = false;
+            this.catchUpGroup(group, this.options.latestRevision());
+          }
+        }
+      },
+      'stream broadcast',
+    );
+  }
+
+  // Changes whose notification was lost (Redis down, another replica without a bus) are found by
+  // the revision tracker's poll; this notices that the tracker is ahead and broadcasts.
+  private catchUp(): void {
+    const latest = this.options.latestRevision();
+    for (const group of this.groups.values()) this.catchUpGroup(group, latest);
+  }
+
+  // While a broadcast runs, its own read usually covers `latest` already: another read queued behind it
+  // would find nothing. So the check waits for the broadcast's end (recheck) instead.
+  private catchUpGroup(group: Group, latest: number): void {
+    if (group.members.size === 0 || latest <= group.revision) return;
+    if (group.broadcasting) group.recheck = true;
+    else this.broadcast(group);
+  }
+
+  private ping(): void {
+    const frames = new Map<number, string>();
+    for (const connection of this.byId.values()) {
+      if (connection.socket.readyState !== connection.socket.OPEN) continue;
+      const revision = connection.sentRevision;
+      let frame = frames.get(revision);
+      if (frame === undefined) {
+        frame = JSON.stringify({ type: 'ping', revision });
+        frames.set(revision, frame);
+      }
+      connection.socket.send(frame);
+    }
+  }
+
+  /** Every connection of this replica. */
+  connections(environment?: string): ConnectionInfo[] {
+    const latest = this.options.latestRevision();
+    const out: ConnectionInfo[] = [];
+    for (const c of this.byId.values()) {
+      if (environment !== undefined && c.principal.environment !== environment) continue;
+      out.push({
+        id: c.id,
+        keyId: c.principal.keyId,
+        keyName: c.principal.name,
+        keyKind: c.principal.kind,
+        environment: c.principal.environment,
+        sdk: c.sdk,
+        protocol: c.protocol,
+        instance: c.instance,
+        address: c.address,
+        connectedAt: c.connectedAt.toISOString(),
+        sentRevision: c.sentRevision,
+        appliedRevision: c.appliedRevision,
+        lag: Math.max(0, latest - (c.appliedRevision ?? 0)),
+        replica: this.options.replica,
+      });
+    }
+    return out;
+  }
+
+  /** SDKs of `environment` whose protocol is older than what `operators` need. */
+  sdksThatCannotEvaluate(environment: string, operators: ReadonlySet<string>): ConnectionInfo[] {
+    let needed = 0;
+    for (const op of operators) needed = Math.max(needed, (OPERATORS as Record<string, number>)[op as Operator] ?? Number.MAX_SAFE_INTEGER);
+    return this.connections(environment).filter((c) => c.protocol < needed);
+  }
+
+  /**
+   * Resolves once every connection of `environments` has acknowledged `revision`, or at the timeout,
+   * with how many did and which lag.
+   */
+  async waitForAcks(environments: readonly string[] | 'all', revision: number, timeoutMs: number): Promise<Propagation> {
+    const started = Date.now();
+    const relevant = (): Connection[] => [...this.byId.values()].filter((c) => environments === 'all' || environments.includes(c.principal.environment));
+    // The connections still behind; acknowledge, unregister and register keep the set current, so
+    // each ack costs O(1) rather than a scan of every connection.
+    const pending = new Set(relevant().filter((c) => lagsBehind(c, revision)));
+    if (pending.size > 0 && timeoutMs > 0) {
+      await new Promise<void>((resolve) => {
+        const waiters = this.ackWaiters;
+        const waiter: AckWaiter = {
+          environments,
+          revision,
+          pending,
+          finish() {
+            clearTimeout(timer);
+            waiters.delete(waiter);
+            resolve();
+          },
+        };
+        const timer = setTimeout(() => waiter.finish(), timeoutMs);
+        timer.unref();
+        waiters.add(waiter);
+      });
+    }
+    const all = relevant();
+    const lagging = all.filter((c) => lagsBehind(c, revision));
+    return {
+      revision,
+      applied: all.length - lagging.length,
+      total: all.length,
+      waitedMs: Date.now() - started,
+      lagging: lagging.map((c) => ({ id: c.id, sdk: `${c.sdk.name}/${c.sdk.version}`, keyName: c.principal.name, instance: c.instance, appliedRevision: c.appliedRevision })),
+    };
+  }
+
+  /** Closes the sockets of a revoked key at once. */
+  closeKey(keyId: string): number {
+    let closed = 0;
+    for (const c of [...this.byId.values()]) {
+      if (c.principal.keyId !== keyId) continue;
+      c.socket.close(CLOSE_CODES.FORBIDDEN, 'key revoked');
+      this.unregister(c);
+      closed++;
+    }
+    return closed;
+  }
+
+  /** Shutdown: every socket gets 1012 so SDKs reconnect to another replica at once. */
+  closeAll(): void {
+    this.closing = true;
+    clearInterval(this.pingTimer);
+    clearInterval(this.catchUpTimer);
+    for (const c of [...this.byId.values()]) {
+      c.socket.close(CLOSE_CODES.SERVICE_RESTART, 'server restarting');
+      this.unregister(c);
+    }
+  }
+
+  get isClosing(): boolean {
+    return this.closing;
+  }
+}

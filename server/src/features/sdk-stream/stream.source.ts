@@ -1,0 +1,89 @@
+import type { EnvironmentConfig, FlagConfig, FlagType, PatchMessage, Segment, SegmentRule, SnapshotMessage, Variant } from '@switchyard/core';
+import type { Kysely } from 'kysely';
+import { currentRevision } from '../../db/revision.js';
+import type { Database } from '../../db/schema.js';
+import { fromJson } from '../../db/values.js';
+import { clientSnapshot, type SdkConfigService } from '../sdk-config/sdk-config.service.js';
+import { readEnvironmentState } from '../sdk-config/sdk-config.store.js';
+import type { Audience, StreamSource } from './stream.hub.js';
+
+/**
+ * The stream's reads: snapshots come from the SDK config service (cached per revision), patches from
+ * the rows whose `updated_revision` is past the SDK's revision and the segments the audit log says
+ * changed since then, all inside one repeatable-read transaction.
+ */
+export function createStreamSource(deps: { db: Kysely<Database>; sdkConfig: SdkConfigService }): StreamSource {
+  const { db, sdkConfig } = deps;
+  return {
+    async snapshot(environment, audience) {
+      const entry = await sdkConfig.snapshot(environment, audience);
+      const parsed = JSON.parse(entry.body.toString()) as Omit<SnapshotMessage, 'type'>;
+      return { type: 'snapshot', ...parsed };
+    },
+
+    async changesSince(environment, audience, since) {
+      const changes = await db
+        .transaction()
+        .setIsolationLevel('repeatable read')
+        .execute(async (trx) => {
+          const revision = await currentRevision(trx);
+          const rows = await trx
+            .selectFrom('flag_environments as fe')
+            .innerJoin('flags as f', 'f.key', 'fe.flag_key')
+            .select(['f.key', 'f.type', 'f.variants', 'f.client_side', 'f.archived_at', 'fe.config', 'fe.killed', 'fe.version'])
+            .where('fe.environment', '=', environment)
+            .where('fe.updated_revision', '>', since)
+            .execute();
+          const upserts: FlagConfig[] = [];
+          const removed: string[] = [];
+          for (const row of rows) {
+            if (row.archived_at !== null || (audience === 'client' && !row.client_side)) {
+              removed.push(row.key);
+              continue;
+            }
+            const config = fromJson<EnvironmentConfig>(row.config);
+            upserts.push({
+              key: row.key,
+              version: row.version,
+              type: row.type as FlagType,
+              variants: fromJson<Variant[]>(row.variants).map((v) => ({ key: v.key, value: v.value })),
+              clientSide: row.client_side,
+              killed: row.killed !== null,
+              enabled: config.enabled,
+              offVariant: config.offVariant,
+              targets: config.targets,
+              rules: config.rules,
+              fallthrough: config.fallthrough,
+              prerequisites: config.prerequisites,
+            });
+          }
+          const segmentKeys = (
+            await trx.selectFrom('audit_log').select('resource_key').distinct().where('resource_type', '=', 'segment').where('revision', '>', since).execute()
+          ).map((s) => s.resource_key);
+          let segments: Segment[] = [];
+          if (audience === 'server' && segmentKeys.length > 0) {
+            const segmentRows = await trx.selectFrom('segments').select(['key', 'name', 'description', 'included', 'excluded', 'rules']).where('key', 'in', segmentKeys).execute();
+            segments = segmentRows.map((row) => ({
+              key: row.key,
+              name: row.name,
+              description: row.description,
+              included: fromJson<string[]>(row.included),
+              excluded: fromJson<string[]>(row.excluded),
+              rules: fromJson<SegmentRule[]>(row.rules),
+            }));
+          }
+          return { revision: Math.max(revision, since), upserts, removed, segments, segmentsChanged: segmentKeys.length > 0 };
+        });
+      let { upserts: flags, segments } = changes;
+      if (audience === 'client') {
+        // Browsers get hashed key lists; when a segment changed, resend every segment their flags reach.
+        const others = changes.segmentsChanged ? await readEnvironmentState(db, environment, { clientSideOnly: true }) : { revision: changes.revision, flags: [], segments: [] };
+        const changedKeys = new Set(flags.map((f) => f.key));
+        const hashed = clientSnapshot(environment, { revision: changes.revision, flags: [...flags, ...others.flags.filter((f) => !changedKeys.has(f.key))], segments: others.segments });
+        flags = hashed.flags.filter((f) => changedKeys.has(f.key));
+        segments = [...hashed.segments];
+      }
+      return { type: 'patch', revision: changes.revision, flags, removed: changes.removed, segments, removedSegments: [] };
+    },
+  };
+}

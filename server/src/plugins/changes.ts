@@ -1,0 +1,47 @@
+/**
+ * A committed change, announced after its transaction commits: which global revision it got, which
+ * environments it touched (`'all'` for environment-independent data such as flag metadata, segments
+ * and keys), what kind of resource changed and which keys.
+ */
+export interface Change {
+  readonly revision: number;
+  readonly environments: readonly string[] | 'all';
+  readonly kind: 'flag' | 'segment' | 'environment' | 'key';
+  readonly keys: readonly string[];
+}
+
+/**
+ * The change bus seam. Services publish after commit; the revision tracker, the SDK config cache and
+ * the stream subscribe. The in-process implementation is below; a Redis one (several replicas) keeps
+ * the same two methods. Delivery is best effort: subscribers must tolerate a lost notification,
+ * because the revision tracker's poll catches up within a second.
+ */
+export interface ChangeNotifier {
+  publish(change: Change): void;
+  /** Returns the unsubscribe function. */
+  subscribe(listener: (change: Change) => void): () => void;
+}
+
+/** A notifier for one process: listeners run synchronously, in subscription order. */
+export function createLocalNotifier(options: { onListenerError?: (error: unknown) => void } = {}): ChangeNotifier {
+  const listeners = new Set<(change: Change) => void>();
+  return {
+    publish(change) {
+      for (const listener of [...listeners]) {
+        // A failing subscriber must not fail the write that already committed, nor starve the others.
+        try {
+          listener(change);
+        } catch (error) {
+          options.onListenerError?.(error);
+        }
+      }
+    },
+    subscribe(listener) {
+      const wrapped = (change: Change): void => listener(change);
+      listeners.add(wrapped);
+      return () => {
+        listeners.delete(wrapped);
+      };
+    },
+  };
+}

@@ -1,0 +1,120 @@
+import { randomBytes } from 'node:crypto';
+import { buildApp, createLocalNotifier, createRedisNotifier, prepareDatabase, type DatabaseHandle, type RedisNotifier } from '@switchyard/server';
+import { createClient, silentLogger } from '@switchyard/sdk-node';
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort, TestRedis } from '../helpers/redis.js';
+import { dropSchema, openTestDatabase, uniqueSchema, usingPostgres } from '../helpers/server.js';
+
+const ENV = 'production';
+let redis: TestRedis;
+const replicas: { app: FastifyInstance; bus: RedisNotifier; url: string; database: DatabaseHandle }[] = [];
+let owned: DatabaseHandle[] = [];
+const adminToken = `sya_test_${randomBytes(18).toString('base64url')}`;
+
+async function until(condition: () => boolean, timeoutMs: number): Promise<number> {
+  const started = Date.now();
+  while (!condition()) {
+    if (Date.now() - started > timeoutMs) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  return Date.now() - started;
+}
+
+async function reconnected(bus: RedisNotifier): Promise<void> {
+  const started = Date.now();
+  for (;;) {
+    try {
+      await bus.ping(200);
+      return;
+    } catch (error) {
+      if (Date.now() - started > 10_000) throw error;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+}
+
+async function replica(name: string, database: DatabaseHandle): Promise<(typeof replicas)[number]> {
+  const bus = createRedisNotifier({ url: redis.url, local: createLocalNotifier(), replica: name });
+  const app = await buildApp({ database, notifier: bus, redis: bus, replica: name });
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const address = app.server.address();
+  if (address === null || typeof address === 'string') throw new Error('no address');
+  const entry = { app, bus, url: `http://127.0.0.1:${address.port}`, database };
+  replicas.push(entry);
+  return entry;
+}
+
+function api(app: FastifyInstance, method: 'POST' | 'PUT', url: string, payload: unknown) {
+  return app.inject({ method, url, payload: payload as object, headers: { authorization: `Bearer ${adminToken}` } });
+}
+
+beforeAll(async () => {
+  redis = new TestRedis(await freePort());
+  await redis.start();
+  // Real replicas on Postgres (separate pools); on PGlite, which is one embedded connection, both
+  // replicas share the handle: the bus and the poll are still per replica.
+  const schema = uniqueSchema('rep');
+  const first = await openTestDatabase(schema, 4);
+  const second = usingPostgres ? await openTestDatabase(schema, 4) : first;
+  owned = usingPostgres ? [first, second] : [first];
+  await Promise.all([prepareDatabase(first, { adminToken }), prepareDatabase(second, { adminToken })]);
+  await replica('replica-a', first);
+  await replica('replica-b', second);
+});
+
+afterAll(async () => {
+  for (const r of replicas) {
+    await r.app.close();
+    await r.bus.close();
+  }
+  await redis.stop();
+  const [first] = owned;
+  if (first !== undefined) await dropSchema(first);
+  for (const handle of owned) await handle.close();
+});
+
+describe('two replicas, one database, one Redis', () => {
+  it('pushes a write on replica A to an SDK on replica B; without Redis the revision poll still delivers it', async () => {
+    const [a, b] = replicas;
+    if (a === undefined || b === undefined) throw new Error('replicas missing');
+    expect((await api(a.app, 'POST', '/api/v1/flags', { key: 'cross-replica', kind: 'kill-switch', owner: 'sre' })).statusCode).toBe(201);
+    expect((await api(a.app, 'PUT', `/api/v1/flags/cross-replica/environments/${ENV}`, { enabled: true, offVariant: 'false', fallthrough: { variant: 'true' } })).statusCode).toBe(200);
+    const keyRes = await a.app.inject({ method: 'POST', url: '/api/v1/keys', payload: { name: 'sdk', kind: 'sdk-server', environment: ENV }, headers: { authorization: `Bearer ${adminToken}` } });
+    const sdkKey = (keyRes.json() as { secret: string }).secret;
+
+    const flags = createClient({ url: b.url, sdkKey, logger: silentLogger, metricsIntervalMs: 0 });
+    try {
+      await flags.ready({ timeoutMs: 3000 });
+      expect(flags.enabled('cross-replica', { key: 'u' })).toBe(true);
+      await until(() => b.app.services.stream.connections(ENV).length === 1, 2000);
+
+      // Through Redis: milliseconds.
+      expect((await api(a.app, 'POST', `/api/v1/flags/cross-replica/environments/${ENV}/kill`, { reason: 'via redis' })).statusCode).toBe(200);
+      const viaRedis = await until(() => !flags.enabled('cross-replica', { key: 'u' }), 3000);
+      expect(viaRedis).toBeLessThan(900);
+
+      // Redis down: the write still commits, and replica B's revision poll finds it.
+      await redis.stop();
+      const ready = await b.app.inject({ method: 'GET', url: '/health/ready' });
+      expect(ready.statusCode).toBe(200);
+      expect((ready.json() as { checks: { redis: { ok: boolean } } }).checks.redis.ok).toBe(false);
+      expect((await api(a.app, 'POST', `/api/v1/flags/cross-replica/environments/${ENV}/restore`, { reason: 'via poll' })).statusCode).toBe(200);
+      const viaPoll = await until(() => flags.enabled('cross-replica', { key: 'u' }), 4000);
+      expect(viaPoll).toBeLessThan(2500);
+
+      // Redis back: fan-out resumes.
+      await redis.start();
+      await reconnected(a.bus);
+      await reconnected(b.bus);
+      // The subscriber connection resubscribes on its own reconnect, right after the publisher's.
+      await new Promise((r) => setTimeout(r, 500));
+      expect((await api(a.app, 'POST', `/api/v1/flags/cross-replica/environments/${ENV}/kill`, { reason: 'redis back' })).statusCode).toBe(200);
+      const resumed = await until(() => !flags.enabled('cross-replica', { key: 'u' }), 3000);
+      expect(resumed).toBeLessThan(900);
+      console.log(`propagation to the other replica: via Redis ${viaRedis} ms, via poll (Redis down) ${viaPoll} ms, after Redis returned ${resumed} ms`);
+    } finally {
+      await flags.close();
+    }
+  });
+});
