@@ -5,6 +5,8 @@ import { defaultClientConditions, defineConfig } from 'vite';
 export default defineConfig({
   oxc: { jsx: { runtime: 'automatic', importSource: 'preact' } },
   resolve: { conditions: ['switchyard-src', ...defaultClientConditions] },
+  // `npm run dev -w @switchyard/admin-ui`: the API of a running server (SWITCHYARD_URL, default :4242).
+  server: { proxy: { '/api': { target: process.env.SWITCHYARD_URL ?? 'http://127.0.0.1:4242', changeOrigin: true } } },
   build: {
     target: 'es2022',
     outDir: 'dist',

@@ -18,6 +18,7 @@ const SUITES = {
   evaluation: './evaluation.js',
   stream: './stream.js',
   bundle: './bundle-size.js',
+  server: './server.js',
 };
 
 const here = dirname(fileURLToPath(import.meta.url));

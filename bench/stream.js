@@ -1,12 +1,17 @@
 // Suite "stream": how long a write takes to reach N connected SDKs, beside a bare `ws` broadcast of the
 // same bytes to the same number of sockets, and what each connection costs the server in RSS.
-// See bench/README.md ("stream") for the method.
+// See bench/README.md ("Suite `stream`") for the method.
 //
 // This process runs the server (PGlite in memory, or DATABASE_URL, in a throwaway schema) on a random
-// loopback port; the clients live in a forked child (bench/stream-clients.js), so their CPU does not
-// share the server's event loop. Latency of one change = when the last of N clients applied it (child's
-// clock) − just before the HTTP write was sent (this process's clock); both clocks are
+// loopback port, and a bare ws WebSocketServer beside it; the clients live in two forked children
+// (bench/stream-clients.js: N SDK clients, N plain ws clients), so their CPU does not share the
+// server's event loop. Latency of one change = when the last of N clients applied it (child's clock) −
+// just before the HTTP write (or the bare send loop) started (this process's clock); both clocks are
 // performance.timeOrigin + performance.now(), comparable across processes on one machine.
+//
+//   npm run bench -- stream                                   (through bench/run.js)
+//   BENCH_STREAM_CLIENTS=1000 npm run bench -- stream         (one size)
+//   BENCH_STREAM_PROFILE=/tmp/prof npm run bench -- stream    (CPU profiles of the measured rounds)
 import { fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -188,13 +193,15 @@ async function captureFrames(/** @type {Server} */ server, /** @type {string} */
     /** @type {Buffer[]} */
     const patches = [];
     for (let i = 0; i < 2; i++) {
-      const seen = frames.length;
       const revision = await write(server);
-      if (!(await until(() => frames.length > seen, CHANGE_TIMEOUT_MS))) throw new Error('no patch from the stream');
-      const frame = /** @type {Buffer} */ (frames[seen]);
-      const message = JSON.parse(frame.toString());
-      if (message.type !== 'patch' || message.revision !== revision) throw new Error(`expected the patch of revision ${revision}, got ${frame.toString().slice(0, 120)}`);
-      patches.push(frame);
+      /** @type {Buffer | undefined} */
+      let patch;
+      const isPatch = (/** @type {Buffer} */ f) => {
+        const m = JSON.parse(f.toString());
+        return m.type === 'patch' && m.revision === revision;
+      };
+      if (!(await until(() => (patch = frames.find(isPatch)) !== undefined, CHANGE_TIMEOUT_MS))) throw new Error(`no patch of revision ${revision} from the stream`);
+      patches.push(/** @type {Buffer} */ (patch));
     }
     return patches;
   } finally {
@@ -438,8 +445,8 @@ async function measureSize(/** @type {Server} */ server, /** @type {string} */ s
     await profiler?.stop(n);
     return {
       n,
-      switchyard: { ...switchyard.out, writeMs, rssPer1000: ((afterSdk.rss - before.rss) / n) * 1000, heapPer1000: ((afterSdk.heap - before.heap) / n) * 1000, childRssPer1000: (sdkStarted.rss / n) * 1000, clock },
-      bare: { ...bare.out, rssPer1000: ((afterBare.rss - afterSdk.rss) / n) * 1000, childRssPer1000: (bareStarted.rss / n) * 1000 },
+      switchyard: { ...switchyard.out, writeMs, rssPer1000: ((afterSdk.rss - before.rss) / n) * 1000, heapPer1000: ((afterSdk.heap - before.heap) / n) * 1000, childRss: sdkStarted.rss, clock },
+      bare: { ...bare.out, rssPer1000: ((afterBare.rss - afterSdk.rss) / n) * 1000, heapPer1000: ((afterBare.heap - afterSdk.heap) / n) * 1000, childRss: bareStarted.rss },
       floor: floor.out,
     };
   } finally {
@@ -460,9 +467,10 @@ export async function run({ log, options }) {
   void options;
   if (SIZES.length === 0) throw new Error('BENCH_STREAM_CLIENTS names no client counts');
   const fileLimit = openFileLimit();
-  const needed = Math.max(...SIZES) + 200;
+  // This process holds the server's N sockets and the bare server's N; each child holds N.
+  const needed = 2 * Math.max(...SIZES) + 200;
   if (fileLimit !== 'unknown' && fileLimit !== 'unlimited' && Number(fileLimit) < needed) {
-    throw new Error(`ulimit -n is ${fileLimit}; the server side of ${Math.max(...SIZES)} connections needs about ${needed} (raise it in the shell; Node cannot)`);
+    throw new Error(`ulimit -n is ${fileLimit}; ${Math.max(...SIZES)} clients need about ${needed} open files here (raise it in the shell; Node cannot)`);
   }
   const server = await startServer();
   /** @type {any[]} */
@@ -474,7 +482,7 @@ export async function run({ log, options }) {
     log(`  server on ${server.url}, ${server.database}; patch frames ${frames.map((f) => f.length).join(' / ')} bytes; ulimit -n ${fileLimit}`);
     for (const n of SIZES) {
       const r = await measureSize(server, sdkKey, frames, n, log);
-      for (const [name, x] of [['switchyard', r.switchyard], ['bare ws', r.bare], ['ws + parse/ack', r.floor]]) {
+      for (const [name, x] of /** @type {[string, Series][]} */ ([['switchyard', r.switchyard], ['bare ws', r.bare], ['ws + parse/ack', r.floor]])) {
         log(`  n=${n} ${name}: p50 ${fmt(quantile(x.latencies, 0.5))} ms, p99 ${fmt(quantile(x.latencies, 0.99))} ms, ${x.failures.length} failed`);
       }
       results.push(r);
@@ -521,21 +529,21 @@ export async function run({ log, options }) {
   /** @type {Table} */
   const detail = {
     title: 'details',
-    columns: ['clients', 'write → HTTP response p50', 'first client applied p50', 'server RSS / heap+ext per 1,000', 'bare server RSS per 1,000', 'client process RSS per 1,000 SDK / ws', 'clock offset (± rtt/2)'],
+    columns: ['clients', 'write → HTTP response p50', 'first client applied p50', 'server RSS / heap+ext per 1,000', 'bare server RSS / heap+ext per 1,000', 'client processes RSS (SDK / ws)', 'clock offset (± rtt/2)'],
     rows: rows.map(({ n: count, r }) => [
       n(count),
       `${fmt(quantile(r.switchyard.writeMs, 0.5))} ms`,
       `${fmt(quantile(r.switchyard.firsts, 0.5))} ms`,
       `${mb(r.switchyard.rssPer1000).toFixed(1)} / ${mb(r.switchyard.heapPer1000).toFixed(1)} MB`,
-      `${mb(r.bare.rssPer1000).toFixed(1)} MB`,
-      `${mb(r.switchyard.childRssPer1000).toFixed(1)} / ${mb(r.bare.childRssPer1000).toFixed(1)} MB`,
+      `${mb(r.bare.rssPer1000).toFixed(1)} / ${mb(r.bare.heapPer1000).toFixed(1)} MB`,
+      `${mb(r.switchyard.childRss).toFixed(0)} / ${mb(r.bare.childRss).toFixed(0)} MB`,
       `${r.switchyard.clock.offset.toFixed(3)} ms (± ${(r.switchyard.clock.rtt / 2).toFixed(3)})`,
     ]),
     notes: [
       `server: Fastify + ${server.database} in this process; patch frames ${frames?.map((f) => f.length).join(' / ') ?? '?'} bytes; ulimit -n ${fileLimit}.`,
       'RSS per 1,000 = (RSS after connecting N and forcing GC − RSS before) / N × 1,000; later sizes reuse pages freed by earlier',
       '  ones, so RSS understates them somewhat; heap+ext (V8 heap used + external memory) does not have that bias.',
-      'client process RSS is the whole child (its Node baseline of ~40 MB included) divided by N.',
+      'client processes RSS: each child process as a whole (its Node baseline included), after connecting and a GC.',
     ],
   };
 

@@ -25,7 +25,12 @@ const NAV: readonly { href: string; label: string; admin?: boolean }[] = [
 
 function LiveIndicator(): JSX.Element {
   const [status, setStatus] = useState<LiveStatus>(liveStatus());
-  useEffect(() => onLiveStatus(setStatus), []);
+  useEffect(() => {
+    const unsubscribe = onLiveStatus(setStatus);
+    // The status may have moved between the first render and this subscription.
+    setStatus(liveStatus());
+    return unsubscribe;
+  }, []);
   const text = status === 'live' ? 'Live' : status === 'off' ? 'Offline' : status === 'connecting' ? 'Connecting…' : 'Reconnecting…';
   return (
     <span class={`live live-${status}`} role="status" title="Changes by others appear here without reloading">

@@ -25,8 +25,9 @@ export function diff(before: unknown, after: unknown, path = ''): Change[] {
   const out: Change[] = [];
   const walk = (a: unknown, b: unknown, at: string): void => {
     if (a === b || (a === MISSING && b === MISSING)) return;
-    // An object on one side and an object or nothing on the other: compare field by field.
-    if ((isObject(a) || a === MISSING) && (isObject(b) || b === MISSING)) {
+    // An object on one side and an object or nothing (or null) on the other: compare field by field.
+    const empty = (v: unknown): boolean => v === MISSING || v === null;
+    if ((isObject(a) || empty(a)) && (isObject(b) || empty(b)) && (isObject(a) || isObject(b))) {
       const oa = isObject(a) ? a : {};
       const ob = isObject(b) ? b : {};
       for (const k of new Set([...Object.keys(oa), ...Object.keys(ob)])) walk(k in oa ? oa[k] : MISSING, k in ob ? ob[k] : MISSING, join(at, k));

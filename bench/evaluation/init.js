@@ -2,16 +2,9 @@
 // bench/evaluation/init.js N); prints one JSON line. Fresh processes make every repetition as cold as
 // an SDK's start: nothing of the evaluator is optimised by the JIT yet, and the heap holds nothing else.
 import { createFlagSet } from '@switchyard/core';
+import { heapAfterGc as heap } from '../lib/harness.js';
 import { isOn, makeMixedFlags } from './fixtures.js';
 import { switchyardConfig } from './switchyard-config.js';
-
-const gc = /** @type {any} */ (globalThis).gc;
-if (typeof gc !== 'function') throw new Error('run with node --expose-gc');
-
-const heap = () => {
-  for (let i = 0; i < 4; i++) gc();
-  return process.memoryUsage().heapUsed;
-};
 
 const count = Number(process.argv[2] ?? 10_000);
 const specs = makeMixedFlags(count);

@@ -114,10 +114,20 @@ export interface RolloutPlan {
   readonly guards: RolloutGuards;
   readonly noData: 'pause' | 'rollback';
   readonly stepStartedAt: string | null;
+  /** When the current step's hold ends (running plans). */
+  readonly stepEndsAt?: string | null;
   readonly nextCheckAt: string | null;
   readonly pausedReason: string | null;
   readonly history: readonly { readonly at: string; readonly event: string; readonly percentage?: number; readonly detail?: string | null }[];
-  readonly lastCheck?: { readonly at: string; readonly variant?: VariantHealth | null; readonly baseline?: VariantHealth | null } | null;
+  readonly lastCheck?: {
+    readonly at: string;
+    readonly verdict?: 'healthy' | 'breach' | 'no-data';
+    readonly variant?: VariantHealth | null;
+    readonly baseline?: VariantHealth | null;
+    readonly breach?: { readonly guard: string; readonly reason: string };
+    readonly noData?: string;
+    readonly notes?: readonly string[];
+  } | null;
 }
 
 /** One audit log entry (`GET /api/v1/audit`). */

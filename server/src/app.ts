@@ -30,6 +30,18 @@ import { installPropagation } from './features/sdk-stream/propagation.js';
 import { usageRoutes } from './features/sdk-metrics/usage.routes.js';
 import { eventsRoutes } from './features/events/events.routes.js';
 import { adminUiRoutes, DEFAULT_ADMIN_UI_DIR } from './features/admin-ui/admin-ui.routes.js';
+import { createMetrics, metricsPlugin } from './plugins/metrics.js';
+import { protectionPlugin } from './plugins/protection.js';
+import { createGateService, type GateService } from './features/gates/gates.service.js';
+import { gatesRoutes } from './features/gates/gates.routes.js';
+import { createIncidentService, type IncidentService } from './features/incidents/incidents.service.js';
+import { incidentsRoutes } from './features/incidents/incidents.routes.js';
+import { createRolloutPlanService, type RolloutPlanService } from './features/rollout-plans/rollout-plans.service.js';
+import { rolloutPlansRoutes } from './features/rollout-plans/rollout-plans.routes.js';
+import { createRolloutScheduler } from './features/rollout-plans/rollout-plans.scheduler.js';
+import { createWebhookDispatcher, createWebhookService, type WebhookDispatcher, type WebhookService } from './features/webhooks/webhooks.service.js';
+import { webhooksRoutes } from './features/webhooks/webhooks.routes.js';
+import type { Scheduler } from './plugins/scheduler.js';
 
 /** Largest request body accepted; larger ones get 413. */
 export const BODY_LIMIT = 1024 * 1024;
@@ -50,6 +62,21 @@ export interface AppDeps {
   readonly redis?: { ping(timeoutMs: number): Promise<void> };
   /** The built admin UI served at `/` (default admin-ui/dist of this checkout); null serves none. */
   readonly adminUiDir?: string | null;
+  /** When set, GET /metrics needs `Authorization: Bearer <metricsToken>`. */
+  readonly metricsToken?: string;
+  /** Admin-API writes per key per window on this replica (main.ts sets it from config); default none. */
+  readonly writeRateLimit?: { readonly max: number; readonly windowMs: number };
+  /** Fastify's trustProxy: which X-Forwarded-For hops to believe for the client address. */
+  readonly trustProxy?: boolean | number | string[];
+  /**
+   * How often the scheduler ticks (rollout plans, gate changes, webhooks); default 1000 ms. 0 starts no
+   * timer: tests drive `services.scheduler.tick()` themselves.
+   */
+  readonly schedulerIntervalMs?: number;
+  /** How often a running rollout plan is checked for breaches within a hold; default 10 s. */
+  readonly rolloutCheckIntervalMs?: number;
+  /** The first webhook retry waits this long, doubling after each failed attempt; default 1000 ms. */
+  readonly webhookRetryBaseMs?: number;
 }
 
 /** The services behind the routes, exposed for start-up tasks and tests. */
@@ -63,6 +90,12 @@ export interface Services {
   readonly notifier: ChangeNotifier;
   readonly revisions: RevisionTracker;
   readonly stream: StreamHub;
+  readonly gates: GateService;
+  readonly rolloutPlans: RolloutPlanService;
+  readonly webhooks: WebhookService;
+  readonly webhookDispatcher: WebhookDispatcher;
+  readonly incidents: IncidentService;
+  readonly scheduler: Scheduler;
   readonly health: HealthState;
   readonly clock: Clock;
 }
@@ -73,6 +106,11 @@ declare module 'fastify' {
   }
 }
 
+// A hop count means "the nearest n proxies", which Fastify's types only take as a function.
+function trustProxyOption(trust: boolean | number | string[]): boolean | string[] | ((address: string, hop: number) => boolean) {
+  return typeof trust === 'number' ? (_address, hop) => hop < trust : trust;
+}
+
 /** Builds the Fastify app with every route; never listens (main.ts and tests do). */
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
@@ -80,6 +118,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     bodyLimit: BODY_LIMIT,
     genReqId: () => randomUUID(),
     requestIdHeader: 'x-request-id',
+    ...(deps.trustProxy === undefined ? {} : { trustProxy: trustProxyOption(deps.trustProxy) }),
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 256 },
   });
   installErrorHandling(app);
@@ -96,12 +135,30 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const flags = createFlagService({ db, clock, notifier });
   const flagEnvironments = createFlagEnvironmentService({ db, clock, notifier });
   const sdkConfig = createSdkConfigService({ db, revisions });
+  const onJobError = (err: unknown, context: string): void => app.log.warn({ err }, `scheduler: ${context} failed`);
+  const gates = createGateService({ db, clock });
+  const rolloutPlans = createRolloutPlanService({ db, clock, notifier, ...(deps.rolloutCheckIntervalMs === undefined ? {} : { checkIntervalMs: deps.rolloutCheckIntervalMs }) });
+  const webhooks = createWebhookService({ db, clock });
+  const webhookDispatcher = createWebhookDispatcher({ db, clock, onError: onJobError, ...(deps.webhookRetryBaseMs === undefined ? {} : { retryBaseMs: deps.webhookRetryBaseMs }) });
+  const incidents = createIncidentService({ db, clock, notifier });
+  const scheduler = createRolloutScheduler({
+    db,
+    kind: deps.database.kind,
+    clock,
+    notifier,
+    jobs: [gates.watcher, ...webhookDispatcher.jobs],
+    onError: onJobError,
+    ...(deps.schedulerIntervalMs === undefined || deps.schedulerIntervalMs === 0 ? {} : { intervalMs: deps.schedulerIntervalMs }),
+    ...(deps.rolloutCheckIntervalMs === undefined ? {} : { checkIntervalMs: deps.rolloutCheckIntervalMs }),
+  });
   const replica = deps.replica ?? randomUUID();
+  const metrics = createMetrics();
   const stream = new StreamHub({
     source: createStreamSource({ db, sdkConfig }),
     latestRevision: () => revisions.latest(),
     replica,
     onError: (err, context) => app.log.warn({ err }, context),
+    onSent: metrics.streamSent,
   });
   const unsubscribeStream = notifier.subscribe((change) => {
     if (change.kind === 'key') for (const keyId of change.keys) stream.closeKey(keyId);
@@ -109,7 +166,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   // A revocation travels on the bus so every replica closes that key's streams at once.
   keys.onRevoke((keyId) => notifier.publish({ revision: 0, environments: 'all', kind: 'key', keys: [keyId] }));
-  app.decorate('services', { keys, environments, segments, flags, flagEnvironments, sdkConfig, notifier, revisions, stream, health, clock });
+  app.decorate('services', { keys, environments, segments, flags, flagEnvironments, sdkConfig, notifier, revisions, stream, gates, rolloutPlans, webhooks, webhookDispatcher, incidents, scheduler, health, clock });
+  if (deps.schedulerIntervalMs !== 0) app.addHook('onReady', async () => scheduler.start());
+  app.addHook('onClose', async () => {
+    await scheduler.stop();
+    await webhookDispatcher.stop();
+  });
   app.addHook('onReady', async () => stream.start());
   // Before the server stops accepting: 1012 tells SDKs to reconnect to another replica at once.
   app.addHook('preClose', async () => {
@@ -122,6 +184,17 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   }
 
   await app.register(authPlugin, { keys: resolver, ...(deps.maxAuthFailuresPerMinute === undefined ? {} : { maxAuthFailuresPerMinute: deps.maxAuthFailuresPerMinute }) });
+  await app.register(protectionPlugin, { health, ...(deps.writeRateLimit === undefined ? {} : { writeLimit: deps.writeRateLimit }) });
+  await app.register(metricsPlugin, {
+    metrics,
+    db,
+    pool: deps.database.pool,
+    health,
+    streamStats: () => stream.stats(),
+    latestRevision: () => revisions.latest(),
+    redis: deps.redis,
+    token: deps.metricsToken,
+  });
   installPropagation(app, { hub: stream, db });
   await app.register(websocket, { options: { maxPayload: MAX_CLIENT_MESSAGE_BYTES, perMessageDeflate: false } });
   await app.register(healthRoutes, { prefix: '/health', db, state: health, ...(deps.redis === undefined ? {} : { redis: deps.redis }) });
@@ -130,6 +203,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(segmentsRoutes, { prefix: '/api/v1/segments', segments });
   await app.register(auditRoutes, { prefix: '/api/v1/audit', db });
   await app.register(flagsRoutes, { prefix: '/api/v1/flags', flags, environments: flagEnvironments });
+  await app.register(rolloutPlansRoutes, { prefix: '/api/v1/flags', plans: rolloutPlans });
+  await app.register(gatesRoutes, { prefix: '/api/v1/gates', gates });
+  await app.register(incidentsRoutes, { prefix: '/api/v1', incidents });
+  await app.register(webhooksRoutes, { prefix: '/api/v1/webhooks', webhooks });
   // Browser SDKs on other origins fetch config and post metrics (the stream, a WebSocket, needs no
   // CORS). Only these two routes get CORS, so the admin API stays same-origin.
   await app.register(

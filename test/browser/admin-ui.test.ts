@@ -21,9 +21,10 @@ let sdk: SwitchyardClient;
 let writerKey: string;
 let readerKey: string;
 const contexts: BrowserContext[] = [];
+const pageErrors: string[] = [];
 
 /** Polls an assertion until it passes (UI updates arrive asynchronously). */
-async function eventually(assertion: () => Promise<void> | void, timeoutMs = 5000): Promise<void> {
+async function eventually(assertion: () => Promise<void> | void, timeoutMs = 10_000): Promise<void> {
   const started = Date.now();
   for (;;) {
     try {
@@ -36,7 +37,7 @@ async function eventually(assertion: () => Promise<void> | void, timeoutMs = 500
   }
 }
 
-async function visible(locator: Locator, timeout = 5000): Promise<Locator> {
+async function visible(locator: Locator, timeout = 10_000): Promise<Locator> {
   await locator.waitFor({ state: 'visible', timeout });
   return locator;
 }
@@ -45,7 +46,12 @@ async function open(viewport = DESKTOP): Promise<Page> {
   const context = await browser.newContext({ viewport });
   contexts.push(context);
   const page = await context.newPage();
-  page.setDefaultTimeout(5000);
+  page.on('console', (m) => {
+    // Expected API errors (400/403/409) are part of the flows; anything else is a bug in the page.
+    if (m.type() === 'error' && !/status of (400|403|409)/.test(m.text())) pageErrors.push(m.text());
+  });
+  page.on('pageerror', (error) => pageErrors.push(error.message));
+  page.setDefaultTimeout(10_000);
   return page;
 }
 
@@ -56,7 +62,23 @@ async function signIn(page: Page, token: string, path = '/'): Promise<void> {
   await visible(page.getByRole('navigation', { name: 'Main' }));
 }
 
+/** Controls without an accessible name (no label, aria-label(ledby) or text): none allowed. */
+async function unnamedControls(page: Page): Promise<string[]> {
+  return page.evaluate(() =>
+    [...document.querySelectorAll<HTMLElement>('input, select, textarea, button, a[href]')]
+      .filter((el) => {
+        if ((el.getAttribute('aria-label') ?? '').trim() !== '' || el.hasAttribute('aria-labelledby')) return false;
+        const labels = (el as HTMLInputElement).labels;
+        if (labels !== undefined && labels !== null && [...labels].some((l) => (l.textContent ?? '').trim() !== '')) return false;
+        return !((el.tagName === 'BUTTON' || el.tagName === 'A') && (el.textContent ?? '').trim() !== '');
+      })
+      .map((el) => el.outerHTML.slice(0, 160)),
+  );
+}
+
+/** Saves a screenshot of the page, after checking every control on it has an accessible name. */
 async function shot(page: Page, name: string, fullPage = false): Promise<void> {
+  expect(await unnamedControls(page), `unnamed controls on the ${name} page`).toEqual([]);
   // Relative times and the live dot settle first; the caret would blink into the image.
   await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
   await page.screenshot({ path: `${SHOTS}${name}.png`, fullPage, animations: 'disabled' });
@@ -122,7 +144,7 @@ beforeAll(async () => {
 afterAll(async () => {
   for (const context of contexts) await context.close().catch(() => undefined);
   await browser?.close();
-  sdk?.close();
+  await sdk?.close();
   await server?.close();
 });
 
@@ -167,6 +189,15 @@ describe.skipIf(skipBrowser)('admin UI in Chromium', () => {
     const flag = (await server.api('GET', '/api/v1/flags/new-checkout')).json() as { flag: { owner: string; expiresAt: string; kind: string } };
     expect(flag.flag).toMatchObject({ owner: 'team-checkout', expiresAt: '2027-06-30T00:00:00.000Z', kind: 'release' });
     expect(await admin.getByRole('tab', { name: /Production/ }).getAttribute('aria-selected')).toBe('true');
+
+    // Metadata edits go through Settings (PATCH with If-Match).
+    await admin.getByText('Settings: owner, expiry, tags, variants…').click();
+    const settings = admin.getByRole('form', { name: 'Flag settings' });
+    await settings.getByRole('textbox', { name: 'Tags' }).fill('checkout, q3');
+    await settings.getByRole('button', { name: 'Save settings' }).click();
+    await visible(settings.getByText('Settings saved.'));
+    expect(((await server.api('GET', '/api/v1/flags/new-checkout')).json() as { flag: { tags: string[]; version: number } }).flag).toMatchObject({ tags: ['checkout', 'q3'], version: 2 });
+    await admin.getByText('Settings: owner, expiry, tags, variants…').click();
   });
 
   it('sets a 25% rollout, then switches it on; a second person sees both live', async () => {
@@ -175,7 +206,14 @@ describe.skipIf(skipBrowser)('admin UI in Chromium', () => {
     await visible(writer.getByRole('heading', { name: /Rollout in Production: 100%/ }));
 
     await admin.getByRole('spinbutton', { name: 'Rollout percentage (exact)' }).fill('25');
-    expect(await admin.getByRole('slider', { name: 'Rollout percentage' }).inputValue()).toBe('25');
+    const slider = admin.getByRole('slider', { name: 'Rollout percentage' });
+    expect(await slider.inputValue()).toBe('25');
+    // Keyboard: arrows move the slider in 0.1% steps.
+    await slider.focus();
+    await admin.keyboard.press('ArrowLeft');
+    await eventually(async () => expect(await admin.getByRole('button', { name: 'Set rollout to 24.9%' }).count()).toBe(1));
+    await admin.keyboard.press('ArrowRight');
+    expect(await slider.inputValue()).toBe('25');
     await visible(admin.getByText(/evaluations|No evaluations reported/));
     await admin.getByRole('button', { name: 'Set rollout to 25%' }).click();
     await visible(admin.getByText('Rollout in Production set to 25%'));
@@ -224,7 +262,7 @@ describe.skipIf(skipBrowser)('admin UI in Chromium', () => {
   });
 
   it('kills with a reason and shows "applied by 1 of 1 connected SDKs"; killed flags stand out everywhere', async () => {
-    await writer.getByRole('link', { name: 'Flags', exact: true }).click();
+    await writer.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Flags', exact: true }).click();
     await visible(writer.getByRole('link', { name: 'new-checkout' }));
 
     await admin.getByRole('button', { name: 'Kill switch' }).click();
@@ -278,10 +316,16 @@ describe.skipIf(skipBrowser)('admin UI in Chromium', () => {
     await shot(admin, 'stale');
   });
 
-  it('shows segments, and creates an API key whose secret is shown once, then revokes it', async () => {
+  it('edits a segment, and creates an API key whose secret is shown once, then revokes it', async () => {
     await admin.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Segments' }).click();
-    await visible(admin.getByRole('link', { name: 'beta-testers' }));
-    await shot(admin, 'segments');
+    await admin.getByRole('link', { name: 'beta-testers' }).click();
+    const included = admin.getByRole('textbox', { name: 'Included context keys (one per line)' });
+    await eventually(async () => expect(await included.inputValue()).toBe('user-7\nuser-9'));
+    await included.fill(`${await included.inputValue()}\nuser-11`);
+    await admin.getByRole('button', { name: 'Save segment' }).click();
+    await visible(admin.getByText(/^Segment saved/));
+    expect(((await server.api('GET', '/api/v1/segments/beta-testers')).json() as { segment: { included: string[] } }).segment.included).toEqual(['user-7', 'user-9', 'user-11']);
+    await shot(admin, 'segment', true);
 
     await admin.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'API keys' }).click();
     await admin.getByRole('textbox', { name: 'Name' }).fill('ci-pipeline');
@@ -305,6 +349,12 @@ describe.skipIf(skipBrowser)('admin UI in Chromium', () => {
     await signIn(reader, readerKey, '/flags/new-checkout?env=production');
     await visible(reader.getByRole('heading', { name: 'new-checkout', level: 1 }));
     await visible(reader.getByText('Signed in with a reader key: read-only.'));
+    // Reading is keyboard-driven too: arrow keys move between environment tabs.
+    await reader.getByRole('tab', { name: /Production/ }).focus();
+    await reader.keyboard.press('ArrowLeft');
+    await eventually(async () => expect(await reader.getByRole('tab', { name: /Staging/ }).getAttribute('aria-selected')).toBe('true'));
+    await reader.keyboard.press('ArrowRight');
+    await eventually(async () => expect(await reader.getByRole('tab', { name: /Production/ }).getAttribute('aria-selected')).toBe('true'));
     expect(await reader.getByRole('button', { name: 'Kill switch' }).isDisabled()).toBe(true);
     expect(await reader.getByRole('switch', { name: 'Enabled in Production' }).isDisabled()).toBe(true);
     expect(await reader.getByRole('slider', { name: 'Rollout percentage' }).isDisabled()).toBe(true);
@@ -319,7 +369,7 @@ describe.skipIf(skipBrowser)('admin UI in Chromium', () => {
       return res.status;
     }, readerKey);
     expect(status).toBe(403);
-    await reader.getByRole('link', { name: 'Flags', exact: true }).click();
+    await reader.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Flags', exact: true }).click();
     await visible(reader.getByRole('heading', { name: 'Flags', level: 1 }));
     expect(await reader.getByRole('link', { name: 'New flag' }).count()).toBe(0);
     expect((await envConfig('new-checkout')).state).toBe('rollout');
@@ -328,12 +378,25 @@ describe.skipIf(skipBrowser)('admin UI in Chromium', () => {
   it('works on a narrow screen', async () => {
     const phone = await open(NARROW);
     await signIn(phone, server.adminToken);
-    await visible(phone.getByRole('link', { name: 'new-checkout' }));
+    await visible(phone.getByRole('link', { name: 'search-v2' }));
     expect(await phone.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(NARROW.width);
     await shot(phone, 'flags-narrow');
-    await phone.getByRole('link', { name: 'new-checkout' }).click();
+    await phone.getByRole('link', { name: 'search-v2' }).click();
     await visible(phone.getByRole('button', { name: 'Kill switch' }));
+    // Nothing sticks out sideways, except inside the scrolling tab and navigation strips.
+    const wide = await phone.evaluate(
+      (w) =>
+        [...document.querySelectorAll('body *')]
+          .filter((el) => el.getBoundingClientRect().right > w + 1 && el.closest('.tabs, nav') === null)
+          .map((el) => `${el.tagName}.${el.className}`),
+      NARROW.width,
+    );
+    expect(wide).toEqual([]);
     expect(await phone.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(NARROW.width);
     await shot(phone, 'flag-narrow');
+  });
+
+  it('raised no script errors and no unexpected failed requests on any page', () => {
+    expect(pageErrors).toEqual([]);
   });
 });

@@ -1,6 +1,7 @@
 import type { JSX } from 'preact';
 import type { EnvironmentSummary } from '../api.js';
 import { percent } from '../format.js';
+import { PowerIcon } from './icons.js';
 
 /** on / off / killed / rollout % of one environment, in words and colour. */
 export function StateBadge(props: { summary: EnvironmentSummary | undefined }): JSX.Element {
@@ -13,7 +14,7 @@ export function StateBadge(props: { summary: EnvironmentSummary | undefined }): 
   else text = s.fallthroughVariant === undefined || s.fallthroughVariant === 'true' ? 'on' : `on: ${s.fallthroughVariant}`;
   return (
     <span class={`badge state-${s.state}`} title={s.killed === null ? undefined : `Killed: ${s.killed.reason}`}>
-      {s.state === 'killed' ? <span aria-hidden="true">⏻ </span> : null}
+      {s.state === 'killed' ? <PowerIcon /> : null}
       {s.state === 'rollout' ? <span class="sr-only">rollout </span> : null}
       {text}
     </span>

@@ -1,4 +1,5 @@
 import type { JSX } from 'preact';
+import { useEffect, useRef } from 'preact/hooks';
 import { ApiError } from '../api.js';
 import { diff, show } from '../diff.js';
 import { dateTime } from '../format.js';
@@ -62,8 +63,11 @@ export function ConflictBanner(props: {
   busy?: boolean;
 }): JSX.Element {
   const who = props.info.by ?? 'someone';
+  const ref = useRef<HTMLElement>(null);
+  // Keyboard and screen-reader users land on the conflict, and it scrolls into view.
+  useEffect(() => ref.current?.focus(), []);
   return (
-    <section class="conflict" role="alert" aria-label="Edit conflict">
+    <section class="conflict" role="alert" aria-label="Edit conflict" tabIndex={-1} ref={ref}>
       <h3>
         Changed by {who}
         {props.info.at === undefined ? '' : ` at ${dateTime(props.info.at)}`} since you opened it — review and retry

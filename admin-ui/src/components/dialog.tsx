@@ -18,7 +18,7 @@ export function Dialog(props: { open: boolean; title: string; onClose: () => voi
   return (
     <dialog
       ref={ref}
-      class={`dialog${props.tone === 'danger' ? ' danger' : ''}`}
+      class={`dialog${props.tone === 'danger' ? ' tone-danger' : ''}`}
       aria-labelledby={titleId}
       onCancel={(e) => {
         e.preventDefault();

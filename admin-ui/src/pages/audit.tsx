@@ -105,7 +105,7 @@ export function AuditPage(props: { session: Session; query: URLSearchParams }): 
           options={[{ value: '', label: 'any environment' }, ...(envs.data ?? []).map((e) => ({ value: e.key, label: e.name }))]}
           onChange={(env) => setFilters({ ...filters, env })}
         />
-        <TextField label="Actor" value={filters.actor} onInput={(actor) => setFilters({ ...filters, actor })} hint="The API key's name." error={errors('query.actor')} />
+        <TextField label="Actor" value={filters.actor} placeholder="API key name" onInput={(actor) => setFilters({ ...filters, actor })} error={errors('query.actor')} />
         <TextField label="Since" type="datetime-local" value={filters.since} onInput={(since) => setFilters({ ...filters, since })} error={errors('query.since')} />
         <TextField label="Until" type="datetime-local" value={filters.until} onInput={(until) => setFilters({ ...filters, until })} error={errors('query.until')} />
         <div class="actions">

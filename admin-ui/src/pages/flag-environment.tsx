@@ -12,6 +12,7 @@ import { useResource } from '../data.js';
 import { actionName, dateTime, percent, plural, relative } from '../format.js';
 import { href, Link } from '../router.js';
 import { can, type Session } from '../session.js';
+import { PowerIcon } from '../components/icons.js';
 
 interface Snapshot {
   readonly config: EnvironmentConfig;
@@ -76,6 +77,8 @@ export function EnvironmentPanel(props: {
   const [propagation, setPropagation] = useState<{ revision: number; action: string } | null>(null);
   const [dialog, setDialog] = useState<'kill' | 'restore' | null>(null);
   const [busy, setBusy] = useState(false);
+  // The switch shows the state asked for while the write is in flight (it does not snap back).
+  const [pendingEnabled, setPendingEnabled] = useState<boolean | null>(null);
   const connections = useResource(
     (signal) => api<{ connections: Connection[] }>('GET', '/sdk/connections', { signal, query: { env: env.key } }).then((r) => r.connections.length),
     [env.key, propagation?.revision],
@@ -141,11 +144,17 @@ export function EnvironmentPanel(props: {
     }
   };
 
-  const toggle = (enabled: boolean): Promise<void> =>
-    run('quick', async () => {
-      const view = await api<FlagEnvironmentView>('PUT', path, { body: { ...base.config, enabled }, version: base.version });
-      adopt(view, `${flag.key} is now ${enabled ? 'on' : 'off'} in ${env.name}.`);
-    });
+  const toggle = async (enabled: boolean): Promise<void> => {
+    setPendingEnabled(enabled);
+    try {
+      await run('quick', async () => {
+        const view = await api<FlagEnvironmentView>('PUT', path, { body: { ...base.config, enabled }, version: base.version });
+        adopt(view, `${flag.key} is now ${enabled ? 'on' : 'off'} in ${env.name}.`);
+      });
+    } finally {
+      setPendingEnabled(null);
+    }
+  };
 
   const rollout = (percentage: number): Promise<void> =>
     run('quick', async () => {
@@ -177,7 +186,9 @@ export function EnvironmentPanel(props: {
       {killed === null ? null : (
         <section class="killed-banner" aria-label={`Killed in ${env.name}`}>
           <p>
-            <strong>⏻ Killed in {env.name}</strong> by {killed.actor}{' '}
+            <strong>
+              <PowerIcon /> Killed in {env.name}
+            </strong> by {killed.actor}{' '}
             <time dateTime={killed.at} title={dateTime(killed.at)}>
               {relative(killed.at)}
             </time>
@@ -226,7 +237,7 @@ export function EnvironmentPanel(props: {
           {notice}
         </p>
       )}
-      {propagation === null ? null : <Propagation env={env.key} envName={env.name} revision={propagation.revision} action={propagation.action} />}
+      {propagation === null ? null : <Propagation key={propagation.revision} env={env.key} envName={env.name} revision={propagation.revision} action={propagation.action} />}
       {conflict === null ? <ErrorSummary error={error} claimed={targetingClaims} /> : null}
 
       <div class="quick">
@@ -235,7 +246,7 @@ export function EnvironmentPanel(props: {
             role="switch"
             label={<span class="switch-label">Enabled in {env.name}</span>}
             ariaLabel={`Enabled in ${env.name}`}
-            checked={base.config.enabled}
+            checked={pendingEnabled ?? base.config.enabled}
             disabled={busy || killed !== null || quickDisabledReason !== undefined}
             onChange={(on) => void toggle(on)}
           />
@@ -250,10 +261,12 @@ export function EnvironmentPanel(props: {
         <section class="card kill-card" aria-label={`Kill switch for ${env.name}`}>
           {killed === null ? (
             <button type="button" class="kill" disabled={!canKill} onClick={() => setDialog('kill')}>
-              <span aria-hidden="true">⏻</span> Kill switch
+              <PowerIcon /> Kill switch
             </button>
           ) : (
-            <p class="killed-note">⏻ Killed — restore it from the banner above.</p>
+            <p class="killed-note">
+              <PowerIcon /> Killed — restore it from the banner above.
+            </p>
           )}
           <p class="hint">
             {connections.data === undefined ? 'Counting connected SDKs…' : `${plural(connections.data, 'SDK')} connected to ${env.name}.`}
@@ -310,6 +323,7 @@ export function EnvironmentPanel(props: {
         onDone={(result) => {
           const action = dialog === 'restore' ? 'Restore' : 'Kill';
           setDialog(null);
+          setNotice(null);
           setPropagation({ revision: result.revision, action: result.alreadyKilled === true ? 'Kill (already killed)' : action });
           void props.onReload();
         }}

@@ -10,9 +10,18 @@ import { href, Link, navigate } from '../router.js';
 import type { Session } from '../session.js';
 import { EnvironmentPanel } from './flag-environment.js';
 import { FlagSettings } from './flag-settings.js';
+import { PowerIcon } from '../components/icons.js';
 
 function Tabs(props: { envs: readonly EnvironmentView[]; flag: FlagView; selected: string; onSelect: (key: string) => void }): JSX.Element {
   const refs = useRef<Record<string, HTMLButtonElement | null>>({});
+  const strip = useRef<HTMLDivElement>(null);
+  // On a narrow screen the strip scrolls: keep the selected tab in view (without scrolling the page).
+  useEffect(() => {
+    const tab = refs.current[props.selected];
+    const box = strip.current;
+    if (tab === null || tab === undefined || box === null) return;
+    if (tab.offsetLeft + tab.offsetWidth > box.scrollLeft + box.clientWidth || tab.offsetLeft < box.scrollLeft) box.scrollLeft = tab.offsetLeft - 8;
+  }, [props.selected, props.envs.length]);
   const onKeyDown = (event: KeyboardEvent, index: number): void => {
     const n = props.envs.length;
     let next: number | undefined;
@@ -29,7 +38,7 @@ function Tabs(props: { envs: readonly EnvironmentView[]; flag: FlagView; selecte
     }
   };
   return (
-    <div class="tabs" role="tablist" aria-label="Environments">
+    <div class="tabs" role="tablist" aria-label="Environments" ref={strip}>
       {props.envs.map((e, i) => {
         const summary = props.flag.environments[e.key];
         const selected = e.key === props.selected;
@@ -126,7 +135,7 @@ export function FlagPage(props: { session: Session; flagKey: string; query: URLS
       </div>
       {killedIn.length > 0 ? (
         <p class="killed-summary" role="status">
-          ⏻ Killed in {killedIn.map((e) => e.name).join(', ')}
+          <PowerIcon /> Killed in {killedIn.map((e) => e.name).join(', ')}
         </p>
       ) : null}
       {f.description === '' ? null : <p>{f.description}</p>}

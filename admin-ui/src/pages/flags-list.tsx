@@ -8,6 +8,7 @@ import { date, isOverdue, relative } from '../format.js';
 import { useLive } from '../live.js';
 import { href, Link, navigate } from '../router.js';
 import { can, type Session } from '../session.js';
+import { PowerIcon } from '../components/icons.js';
 
 interface Filters {
   q: string;
@@ -103,7 +104,7 @@ export function FlagsPage(props: { session: Session; query: URLSearchParams }): 
       </div>
       {killedCount > 0 ? (
         <p class="killed-summary" role="status">
-          ⏻ {killedCount === 1 ? '1 flag is' : `${killedCount} flags are`} killed in at least one environment.{' '}
+          <PowerIcon /> {killedCount === 1 ? '1 flag is' : `${killedCount} flags are`} killed in at least one environment.{' '}
           <button type="button" class="link-button" onClick={() => update({ state: 'killed', env: '' })}>
             Show killed flags
           </button>

@@ -145,7 +145,8 @@ export function SegmentPage(props: { session: Session; segmentKey: string | null
     }
   };
 
-  if (!creating && segment.data === undefined) {
+  // Until the segment is loaded into the form, an empty form must not be editable (or saved).
+  if (!creating && (segment.data === undefined || base === null)) {
     return (
       <main id="main" class="page">
         <p class="crumbs">
@@ -207,9 +208,11 @@ export function SegmentPage(props: { session: Session; segmentKey: string | null
             <fieldset class="rule" key={`${editorKey}-${i}`}>
               <legend>Segment rule {i + 1}</legend>
               <ClausesEditor clauses={rule.clauses} path={`rules[${i}].clauses`} owner={`Segment rule ${i + 1}`} ctx={ctx} onChange={(clauses) => setForm({ ...form, rules: form.rules.map((r, j) => (j === i ? { clauses } : r)) })} />
-              <button type="button" class="danger-text" disabled={!allowed} onClick={() => setForm({ ...form, rules: form.rules.filter((_, j) => j !== i) })}>
-                Remove segment rule {i + 1}
-              </button>
+              <div class="actions small">
+                <button type="button" class="danger-text" disabled={!allowed} onClick={() => setForm({ ...form, rules: form.rules.filter((_, j) => j !== i) })}>
+                  Remove segment rule {i + 1}
+                </button>
+              </div>
             </fieldset>
           ))}
           <button type="button" disabled={!allowed} onClick={() => setForm({ ...form, rules: [...form.rules, { clauses: [{ attribute: '', op: 'eq', values: [] }] }] })}>

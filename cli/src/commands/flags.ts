@@ -1,6 +1,6 @@
-import { FlagKindSchema } from '@switchyard/core';
 import { apiPath } from '../api.js';
 import type { CommandGroup, CommandSpec } from '../command.js';
+import { loadCore } from '../core.js';
 import { ExitCode, usageError } from '../errors.js';
 import { describeKill, describeState, shortTime } from '../format.js';
 import { table } from '../output.js';
@@ -28,7 +28,10 @@ Example:
   async run(context) {
     const { args } = context;
     const kind = args.string('kind');
-    if (kind !== undefined && !FlagKindSchema.safeParse(kind).success) throw usageError(`--kind: "${kind}" is not one of ${FlagKindSchema.options.join(', ')}`);
+    if (kind !== undefined) {
+      const { FlagKindSchema } = await loadCore();
+      if (!FlagKindSchema.safeParse(kind).success) throw usageError(`--kind: "${kind}" is not one of ${FlagKindSchema.options.join(', ')}`);
+    }
     const env = context.optionalEnvironment();
     const tags = args.strings('tag');
     const { flags } = await context.api().get<{ flags: FlagView[] }>('/api/v1/flags', {

@@ -40,9 +40,9 @@ function gateName(status: GateStatus): string {
 
 function describeGate(status: GateStatus): string {
   const head = `${status.open ? 'open' : 'closed'}: ${gateName(status)} in ${status.environment}`;
-  // The server's reasons start with "open" / "closed"; the head already says which.
-  const reason = status.reason.replace(/^(?:open|closed)\b[:;,]?\s*/i, '');
-  const lines = [reason === '' ? head : `${head}: ${reason}`];
+  // The server's reasons may start with "closed: " / "open; ", which the head already says.
+  const reason = status.reason.replace(/^(?:open|closed)(?:[:;,]\s*|$)/i, '');
+  const lines = [reason === '' ? head : `${head} — ${reason}`];
   if (!status.open && status.until !== null && status.until !== undefined && !status.reason.includes('until')) lines.push(`  until ${status.until}`);
   return lines.join('\n');
 }

@@ -1,13 +1,15 @@
-import { FLAG_KEY_PATTERN } from '@switchyard/core';
 import { apiPath } from '../api.js';
 import type { CommandSpec } from '../command.js';
 import { CliError, ExitCode, usageError } from '../errors.js';
 import { describeKill, listNames } from '../format.js';
 import type { BulkKillResult, FlagEnvironmentView } from '../types.js';
 
-/** Checks flag keys given on the command line against the key format (a usage error otherwise). */
+/**
+ * Refuses empty flag keys (an empty path segment would name another route). The key format itself is
+ * the server's to check: a key that cannot exist is a 404 FLAG_NOT_FOUND like any unknown key.
+ */
 export function checkFlagKeys(keys: readonly string[]): void {
-  for (const key of keys) if (!FLAG_KEY_PATTERN.test(key)) throw usageError(`"${key}" is not a flag key (${FLAG_KEY_PATTERN.source})`);
+  for (const key of keys) if (key.trim() === '') throw usageError('a flag key may not be empty');
 }
 
 /** The JSON document of `switchyard kill`. */

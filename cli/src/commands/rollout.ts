@@ -1,6 +1,6 @@
-import { VARIANT_KEY_PATTERN } from '@switchyard/core';
 import { apiPath, type Api } from '../api.js';
 import type { CommandContext, CommandGroup, CommandSpec } from '../command.js';
+import { loadCore } from '../core.js';
 import { ExitCode, usageError } from '../errors.js';
 import { formatDuration, formatRate, parseDuration, parseInteger, parseMilliseconds, parsePercentage, parseRate, parseSteps } from '../units.js';
 import { waitFor } from '../wait.js';
@@ -20,8 +20,10 @@ function flagArgument(context: CommandContext): string {
   return flag;
 }
 
-function variant(text: string | undefined, option: string): string | undefined {
-  if (text !== undefined && !VARIANT_KEY_PATTERN.test(text)) throw usageError(`${option}: "${text}" is not a variant key`);
+async function variant(text: string | undefined, option: string): Promise<string | undefined> {
+  if (text === undefined) return undefined;
+  const { VARIANT_KEY_PATTERN } = await loadCore();
+  if (!VARIANT_KEY_PATTERN.test(text)) throw usageError(`${option}: "${text}" is not a variant key (${VARIANT_KEY_PATTERN.source})`);
   return text;
 }
 
@@ -45,7 +47,7 @@ function describeGuards(plan: RolloutPlan): string {
   if (g.maxErrorRateIncrease !== undefined) parts.push(`error rate ≤ baseline + ${formatRate(g.maxErrorRateIncrease)}`);
   if (g.maxP99Ms !== undefined) parts.push(`p99 ≤ ${g.maxP99Ms}ms`);
   if (g.maxP99Increase !== undefined) parts.push(`p99 ≤ baseline + ${g.maxP99Increase}ms`);
-  if (g.minSamples !== undefined) parts.push(`at least ${g.minSamples} samples`);
+  if (g.minSamples !== undefined) parts.push(`at least ${g.minSamples} sample${g.minSamples === 1 ? '' : 's'}`);
   parts.push(`no data → ${plan.noData}`);
   return parts.join(', ');
 }
@@ -75,7 +77,8 @@ export function planLine(plan: RolloutPlan, now: number): string {
     case 'paused':
       return `${head} paused, ${stepLabel(plan)}${plan.pausedReason ? `: ${plan.pausedReason}` : ''}`;
     default: {
-      const next = plan.nextCheckAt === null ? '' : ` · next check in ${formatDuration(Math.max(0, Date.parse(plan.nextCheckAt) - now))}`;
+      const endsAt = plan.stepEndsAt ?? plan.nextCheckAt;
+      const next = endsAt === null || endsAt === undefined ? '' : ` · hold ends in ${formatDuration(Math.max(0, Date.parse(endsAt) - now))}`;
       const check = plan.lastCheck ? ` · last check: ${health(plan.lastCheck.variant)} (baseline ${health(plan.lastCheck.baseline)})` : '';
       return `${head} running, ${stepLabel(plan)}${next}${check}`;
     }
@@ -87,7 +90,11 @@ function describePlan(plan: RolloutPlan, now: number): string {
   const steps = plan.steps.map((s, i) => (i === plan.stepIndex && !TERMINAL.has(plan.state) ? `[${s}%]` : `${s}%`)).join(' → ');
   const lines = [planLine(plan, now), `  plan      ${plan.id}: ${steps}, hold ${formatDuration(plan.holdSeconds * 1000)}`, `  guards    ${describeGuards(plan)}`];
   if (plan.variant !== undefined) lines.push(`  variant   ${plan.variant} against ${plan.baselineVariant ?? 'the off variant'}`);
-  if (plan.lastCheck) lines.push(`  checked   ${plan.lastCheck.at}: ${health(plan.lastCheck.variant)}; baseline ${health(plan.lastCheck.baseline)}`);
+  if (plan.lastCheck) {
+    const verdict = plan.lastCheck.verdict === undefined ? '' : `${plan.lastCheck.verdict.replace('-', ' ')}: `;
+    lines.push(`  checked   ${plan.lastCheck.at}: ${verdict}${health(plan.lastCheck.variant)}; baseline ${health(plan.lastCheck.baseline)}`);
+    for (const note of plan.lastCheck.notes ?? []) lines.push(`            ${note}`);
+  }
   if (plan.history.length > 0) {
     lines.push('  history');
     for (const h of plan.history) lines.push(`    ${h.at}  ${h.event}${h.percentage === undefined ? '' : ` ${h.percentage}%`}${h.detail ? `: ${h.detail}` : ''}`);
@@ -95,10 +102,24 @@ function describePlan(plan: RolloutPlan, now: number): string {
   return lines.join('\n');
 }
 
+/** `--wait`'s options, parsed before anything is sent (a bad --timeout must not leave a plan started). */
+function waitOptions(context: CommandContext): { timeoutMs: number; intervalMs: number } | undefined {
+  if (!context.args.flag('wait')) return undefined;
+  return {
+    timeoutMs: parseDuration(context.args.string('timeout') ?? '1h', '--timeout'),
+    intervalMs: Math.max(50, parseDuration(context.args.string('interval') ?? '1s', '--interval')),
+  };
+}
+
 /** Waits for a plan to finish, with a live progress line; exit 0 completed, 1 rolled back/aborted/timeout. */
-async function waitForPlan(context: CommandContext, client: Api, flag: string, env: string, first?: RolloutPlan): Promise<number> {
-  const timeoutMs = parseDuration(context.args.string('timeout') ?? '1h', '--timeout');
-  const intervalMs = Math.max(50, parseDuration(context.args.string('interval') ?? '1s', '--interval'));
+async function waitForPlan(
+  context: CommandContext,
+  client: Api,
+  target: { flag: string; env: string },
+  { timeoutMs, intervalMs }: { timeoutMs: number; intervalMs: number },
+  first?: RolloutPlan,
+): Promise<number> {
+  const { flag, env } = target;
   const progress = context.out.progress();
   let initial = first;
   const { value, timedOut } = await waitFor({
@@ -116,7 +137,8 @@ async function waitForPlan(context: CommandContext, client: Api, flag: string, e
     done: (plan) => TERMINAL.has(plan.state),
     onValue: (plan) => {
       if (TERMINAL.has(plan.state)) return;
-      const key = `${plan.state} ${plan.stepIndex} ${plan.percentage} ${plan.pausedReason ?? ''} ${plan.lastCheck?.at ?? ''}`;
+      // Without a terminal, a line per change of state, step or verdict; not one per guard check.
+      const key = `${plan.state} ${plan.stepIndex} ${plan.percentage} ${plan.pausedReason ?? ''} ${plan.lastCheck?.verdict ?? ''}`;
       progress.update(planLine(plan, context.clock.now()), key);
     },
     onRetry: (err) => progress.update(`retrying: ${err.message}`),
@@ -153,7 +175,7 @@ Example:
     const flag = flagArgument(context);
     const percentage = parsePercentage(context.positionals[1] ?? '', 'percentage');
     const env = context.environment();
-    const chosen = variant(context.args.string('variant'), '--variant');
+    const chosen = await variant(context.args.string('variant'), '--variant');
     const result = await context
       .api()
       .post<FlagEnvironmentView>(apiPath('flags', flag, 'environments', env, 'rollout'), { percentage, ...(chosen === undefined ? {} : { variant: chosen }) });
@@ -232,11 +254,11 @@ Example:
     ms('max-p99-ms', 'maxP99Ms');
     ms('max-p99-increase', 'maxP99Increase');
     const minSamples = args.string('min-samples');
-    if (minSamples !== undefined) guards.minSamples = parseInteger(minSamples, '--min-samples', 0, 1_000_000_000);
+    if (minSamples !== undefined) guards.minSamples = parseInteger(minSamples, '--min-samples', 1, 1_000_000_000);
     const noData = args.string('no-data');
     if (noData !== undefined && noData !== 'pause' && noData !== 'rollback') throw usageError(`--no-data: "${noData}" is not pause or rollback`);
-    const chosen = variant(args.string('variant'), '--variant');
-    const baseline = variant(args.string('baseline'), '--baseline');
+    const chosen = await variant(args.string('variant'), '--variant');
+    const baseline = await variant(args.string('baseline'), '--baseline');
     const body = {
       steps,
       holdSeconds: holdMs / 1000,
@@ -245,11 +267,12 @@ Example:
       guards,
       ...(noData === undefined ? {} : { noData }),
     };
+    const wait = waitOptions(context);
     const client = context.api();
     const plan = await client.post<RolloutPlan>(planPath(flag, env), body);
-    if (args.flag('wait')) {
+    if (wait !== undefined) {
       context.out.info(`started ${plan.id}: ${plan.steps.map((s) => `${s}%`).join(' → ')}, hold ${formatDuration(plan.holdSeconds * 1000)}; ${describeGuards(plan)}`);
-      return waitForPlan(context, client, flag, env, plan);
+      return waitForPlan(context, client, { flag, env }, wait, plan);
     }
     context.out.result(plan, () => `started ${plan.id} for ${flag} in ${env}: ${plan.steps.map((s) => `${s}%`).join(' → ')}, hold ${formatDuration(plan.holdSeconds * 1000)}\n  guards: ${describeGuards(plan)}`);
     return ExitCode.ok;
@@ -273,8 +296,9 @@ Exit codes: 0 running, paused or completed; 1 rolled back or aborted (with --wai
   async run(context) {
     const flag = flagArgument(context);
     const env = context.environment();
+    const wait = waitOptions(context);
     const client = context.api();
-    if (context.args.flag('wait')) return waitForPlan(context, client, flag, env);
+    if (wait !== undefined) return waitForPlan(context, client, { flag, env }, wait);
     const plan = await client.get<RolloutPlan>(planPath(flag, env));
     context.out.result(plan, () => describePlan(plan, context.clock.now()));
     return planExitCode(plan);
@@ -298,9 +322,10 @@ Exit codes: 0 done, 2 usage or server error (409 when no plan is ${action === 'r
       const flag = flagArgument(context);
       const env = context.environment();
       const reason = context.args.string('reason');
+      const wait = waitOptions(context);
       const client = context.api();
       const plan = await client.post<RolloutPlan>(planPath(flag, env, action), reason === undefined ? undefined : { reason });
-      if (context.args.flag('wait')) return waitForPlan(context, client, flag, env, plan);
+      if (wait !== undefined) return waitForPlan(context, client, { flag, env }, wait, plan);
       context.out.result(plan, () => planLine(plan, context.clock.now()));
       return ExitCode.ok;
     },

@@ -83,7 +83,7 @@ export function aliases(source: string, functions: ReadonlySet<string>): string[
 /**
  * Finds flag keys passed as string literals to the flag functions (and to local aliases of them).
  * Keys built at run time (`enabled(name)`, template literals with `${}`) cannot be seen.
- * @example findFlagKeys("if (flags.enabled('new-checkout', ctx)) {}") // [{ key: 'new-checkout', line: 1, column: 15 }]
+ * @example findFlagKeys("if (flags.enabled('new-checkout', ctx)) {}") // [{ key: 'new-checkout', line: 1, column: 20 }]
  */
 export function findFlagKeys(source: string, functions: readonly string[] = FLAG_FUNCTIONS): KeyUse[] {
   const names = [...functions, ...aliases(source, new Set(functions))];

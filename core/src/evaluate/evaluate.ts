@@ -108,9 +108,7 @@ class DetailCache {
   private byReason = new Map<Reason, Map<string, Map<unknown, Detail>>>();
   // Shared details get small ids, so that lists of them can be keyed by a string.
   private ids = new Map<Detail, number>();
-  private lists = new Map<string | number, readonly Detail[] | readonly number[]>();
-  private offsByValue = new Map<unknown, Map<string, OffDetails>>();
-  private killedOffs = new Map<unknown, Map<string, OffDetails>>();
+  private lists = new Map<string, readonly Detail[] | readonly number[]>();
   private size = 0;
 
   detail(value: JsonValue, variant: string, reason: Reason, ruleId: string | undefined): Detail {
@@ -130,30 +128,9 @@ class DetailCache {
     return detail;
   }
 
-  /** The three offVariant details of a flag, shared; one lookup instead of three. */
-  offs(value: JsonValue, variant: string, killed: boolean): OffDetails {
-    if (typeof variant !== 'string' || (typeof value === 'object' && value !== null) || Object.is(value, -0)) return offDetails(value, variant, killed);
-    const byValue = killed ? this.killedOffs : this.offsByValue;
-    let byVariant = byValue.get(value);
-    if (byVariant === undefined) byValue.set(value, (byVariant = new Map()));
-    let offs = byVariant.get(variant);
-    if (offs === undefined) {
-      this.grow();
-      const reason = killed ? 'KILLED' : 'OFF';
-      offs = {
-        off: this.detail(value, variant, reason, undefined),
-        prerequisiteFailed: this.detail(value, variant, 'PREREQUISITE_FAILED', undefined),
-        missing: this.detail(value, variant, 'BUCKET_KEY_MISSING', undefined),
-      };
-      byVariant.set(variant, offs);
-    }
-    return offs;
-  }
-
   /** Shares equal lists of rollout bounds between rollouts (most use a few common percentages). */
   bounds(bounds: readonly number[]): readonly number[] {
-    // Two slices (the common case) are keyed by the first bound, a number; other lists by a string.
-    const key = bounds.length === 2 ? (bounds[0] as number) : `b${bounds.join(',')}`;
+    const key = `b${bounds.join(',')}`;
     const shared = this.lists.get(key) as readonly number[] | undefined;
     if (shared !== undefined) return shared;
     this.grow();
@@ -163,20 +140,11 @@ class DetailCache {
 
   /** Shares equal lists of shared details between rollouts; lists holding another detail stay as they are. */
   details(details: readonly Detail[]): readonly Detail[] {
-    let key: string | number;
-    if (details.length === 2) {
-      // Negative, so as not to meet the bounds keys: -1 - (id0 * 2^20 + id1), ids < DETAIL_CACHE_LIMIT < 2^20.
-      const a = this.ids.get(details[0] as Detail);
-      const b = this.ids.get(details[1] as Detail);
-      if (a === undefined || b === undefined) return details;
-      key = -1 - (a * 1_048_576 + b);
-    } else {
-      key = 'd';
-      for (let i = 0; i < details.length; i++) {
-        const id = this.ids.get(details[i] as Detail);
-        if (id === undefined) return details;
-        key += `,${id}`;
-      }
+    let key = 'd';
+    for (let i = 0; i < details.length; i++) {
+      const id = this.ids.get(details[i] as Detail);
+      if (id === undefined) return details;
+      key += `,${id}`;
     }
     const shared = this.lists.get(key) as readonly Detail[] | undefined;
     if (shared !== undefined) return shared;
@@ -190,8 +158,6 @@ class DetailCache {
       this.byReason = new Map();
       this.ids = new Map();
       this.lists = new Map();
-      this.offsByValue = new Map();
-      this.killedOffs = new Map();
       this.size = 0;
     }
   }
@@ -201,21 +167,6 @@ class DetailCache {
     if (compiled === undefined) serveOf.set(fixed, (compiled = fixedServe(fixed)));
     return compiled;
   }
-}
-
-/** The details of a flag's offVariant: served when off, when a prerequisite fails, and when the bucketing attribute is missing. */
-interface OffDetails {
-  readonly off: Detail;
-  readonly prerequisiteFailed: Detail;
-  readonly missing: Detail;
-}
-
-function offDetails(value: JsonValue, variant: string, killed: boolean): OffDetails {
-  return {
-    off: makeServedDetail(value, variant, killed ? 'KILLED' : 'OFF', undefined),
-    prerequisiteFailed: makeServedDetail(value, variant, 'PREREQUISITE_FAILED', undefined),
-    missing: makeServedDetail(value, variant, 'BUCKET_KEY_MISSING', undefined),
-  };
 }
 
 function newDetail(cache: DetailCache | undefined, value: JsonValue, variant: string, reason: Reason, ruleId?: string): Detail {
@@ -311,10 +262,9 @@ function compileFlag(config: FlagConfig, cache?: DetailCache): CompiledFlag {
       for (const v of values as Iterable<unknown>) if (v === null || v === undefined) throw new EvaluationError('MALFORMED_FLAG', 'missing variant');
     }
     const offValue = variantValue(values, config.offVariant);
-    const offs = cache === undefined ? offDetails(offValue, config.offVariant, config.killed === true) : cache.offs(offValue, config.offVariant, config.killed === true);
-    const off = offs.off;
-    const prerequisiteFailed = offs.prerequisiteFailed;
-    const missing = offs.missing;
+    const off = newDetail(cache, offValue, config.offVariant, config.killed === true ? 'KILLED' : 'OFF');
+    const prerequisiteFailed = newDetail(cache, offValue, config.offVariant, 'PREREQUISITE_FAILED');
+    const missing = newDetail(cache, offValue, config.offVariant, 'BUCKET_KEY_MISSING');
 
     let unsupported: Detail | undefined;
     let targets: Map<string, Detail> | undefined;

@@ -10,7 +10,17 @@ export interface DatabaseHandle {
   readonly schema: string;
   /** Where the data lives, for the start-up log line (credentials removed). */
   readonly description: string;
+  /** The pg pool's live counters (Postgres only), for metrics. */
+  readonly pool?: PoolStats;
   close(): Promise<void>;
+}
+
+/** What pg.Pool reports about its connections. */
+export interface PoolStats {
+  readonly totalCount: number;
+  readonly idleCount: number;
+  readonly waitingCount: number;
+  readonly options: { readonly max?: number | undefined };
 }
 
 export interface ConnectOptions {
@@ -47,9 +57,14 @@ export async function connectDatabase(options: ConnectOptions): Promise<Database
     });
     // A dropped idle connection emits 'error' on the pool; without a listener it would crash the process.
     pool.on('error', () => undefined);
+    // A connection that dies while checked out (Postgres restarted, network cut) emits 'error' on its
+    // client, and pg-pool leaves checked-out clients without a listener: that crashed the process
+    // (test/chaos/postgres-outage.test.ts). The query in flight fails on its own, and the pool drops
+    // the broken client when it is released.
+    pool.on('connect', (client) => client.on('error', () => undefined));
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     if (schema !== 'public') await sql`CREATE SCHEMA IF NOT EXISTS ${sql.id(schema)}`.execute(db);
-    return { db, kind: 'postgres', schema, description: `PostgreSQL at ${redact(options.databaseUrl)}`, close: () => db.destroy() };
+    return { db, kind: 'postgres', schema, description: `PostgreSQL at ${redact(options.databaseUrl)}`, pool, close: () => db.destroy() };
   }
   const { PGlite } = await import('@electric-sql/pglite');
   const { PGliteDialect } = await import('kysely-pglite-dialect');

@@ -36,8 +36,37 @@ async function withMigrationLock<T>(db: Kysely<Database>, run: (connection: Kyse
   });
 }
 
+/**
+ * Migrations recorded in the database that this version does not ship: a newer version migrated it.
+ * During a rolling deploy (or a rollback) the previous version starts against the expanded schema;
+ * Kysely's Migrator would refuse that ("previously executed migration … is missing"), so this version
+ * checks first and, when it has nothing of its own left to apply, runs on the newer schema as is:
+ * migrations are expand-only, so what it reads and writes is still there.
+ */
+export async function appliedByNewerVersion(db: Kysely<Database>, schema: string): Promise<{ newer: string[]; pending: string[] }> {
+  let applied: string[];
+  try {
+    const { rows } = await sql<{ name: string }>`SELECT name FROM ${sql.id(schema, 'kysely_migration')}`.execute(db);
+    applied = rows.map((r) => r.name);
+  } catch {
+    // No migration table yet: a fresh database.
+    return { newer: [], pending: Object.keys(migrations) };
+  }
+  const known = new Set(Object.keys(migrations));
+  const done = new Set(applied);
+  return { newer: applied.filter((name) => !known.has(name)).sort(), pending: [...known].filter((name) => !done.has(name)) };
+}
+
 /** Applies pending migrations; throws with the failing migration's name when one fails. */
 export async function migrateToLatest(db: Kysely<Database>, schema: string, kind: DatabaseHandle['kind'] = 'postgres'): Promise<readonly MigrationResult[]> {
+  const state = await appliedByNewerVersion(db, schema);
+  if (state.newer.length > 0) {
+    if (state.pending.length === 0) return [];
+    throw new Error(
+      `the database has migrations this server version does not know (${state.newer.join(', ')}) but lacks some of its own (${state.pending.join(', ')}): ` +
+        'it was migrated by a different line of versions; deploy the version that migrated it',
+    );
+  }
   const migrator = (on: Kysely<Database>): Migrator =>
     new Migrator({
       db: on,

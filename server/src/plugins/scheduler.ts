@@ -17,7 +17,7 @@ export interface Scheduler {
   tick(): Promise<boolean>;
   /** Ticks every `intervalMs` on an unref'd timer. Idempotent. */
   start(): void;
-  /** Stops ticking and waits for a running tick. */
+  /** Stops ticking and waits for a running tick (which skips the jobs it has not started). tick() still works after. */
   stop(): Promise<void>;
 }
 
@@ -45,11 +45,12 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
   const intervalMs = options.intervalMs ?? 1000;
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<boolean> | undefined;
-  let stopped = false;
+  // Set while stop() waits: a tick in progress skips its remaining jobs.
+  let stopping = false;
 
   const runJobs = async (): Promise<void> => {
     for (const job of jobs) {
-      if (stopped) return;
+      if (stopping) return;
       try {
         await job.run();
       } catch (error) {
@@ -93,15 +94,18 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
     tick,
     start() {
       if (timer !== undefined) return;
-      stopped = false;
       timer = setInterval(() => void tick(), intervalMs);
       timer.unref();
     },
     async stop() {
-      stopped = true;
+      stopping = true;
       if (timer !== undefined) clearInterval(timer);
       timer = undefined;
-      await running;
+      try {
+        await running;
+      } finally {
+        stopping = false;
+      }
     },
   };
 }

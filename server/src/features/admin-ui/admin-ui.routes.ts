@@ -93,8 +93,9 @@ export const adminUiRoutes: FastifyPluginAsync<AdminUiOptions> = async (app, opt
       reply.helmet();
       return reply.sendFile(relative, { maxAge: immutable ? 31_536_000_000 : 0, immutable, cacheControl: true });
     }
-    // Only a page navigation gets the app; a missing script or image stays a 404.
-    if (!wantsHtml(request) || /\.[a-z0-9]{1,8}$/i.test(pathname)) return notFound(reply);
+    // Only a page navigation (Accept: text/html) gets the app; a missing script or image stays a 404.
+    // Not judged by a file extension: flag keys may contain dots (/flags/checkout.v2).
+    if (!wantsHtml(request)) return notFound(reply);
     reply.helmet();
     if (!(await isFile(resolve(root, 'index.html')))) return reply.status(503).type('text/html; charset=utf-8').header('cache-control', 'no-store').send(NOT_BUILT_PAGE);
     return reply.header('cache-control', 'no-cache').sendFile('index.html', { cacheControl: false });

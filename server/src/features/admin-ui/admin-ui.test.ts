@@ -39,7 +39,7 @@ describe('the admin UI at /', () => {
   });
 
   it('answers page navigations anywhere in the app with index.html (History API routing)', async () => {
-    for (const path of ['/flags', '/flags/new-checkout?env=production', '/audit/', '/keys']) {
+    for (const path of ['/flags', '/flags/new-checkout?env=production', '/flags/checkout.v2', '/audit/', '/keys']) {
       const res = await get(path);
       expect(res.statusCode, path).toBe(200);
       expect(res.body, path).toBe(INDEX);
@@ -60,8 +60,17 @@ describe('the admin UI at /', () => {
   });
 
   it('keeps 404s of API, health and missing files JSON, never the app', async () => {
-    for (const path of ['/api/v1/nope', '/api/v1/flags/x/nope', '/api', '/health/nope', '/assets/missing-9z.js', '/nope.png']) {
+    for (const path of ['/api/v1/nope', '/api/v1/flags/x/nope', '/api', '/health/nope']) {
       const res = await get(path);
+      expect(res.statusCode, path).toBe(404);
+      expect(res.json(), path).toMatchObject({ error: { code: 'ROUTE_NOT_FOUND' } });
+    }
+    for (const [path, accept] of [
+      ['/assets/missing-9z.js', '*/*'],
+      ['/nope.png', 'image/avif,image/webp,image/*,*/*;q=0.8'],
+      ['/assets/missing.css', 'text/css,*/*;q=0.1'],
+    ] as const) {
+      const res = await get(path, { accept });
       expect(res.statusCode, path).toBe(404);
       expect(res.json(), path).toMatchObject({ error: { code: 'ROUTE_NOT_FOUND' } });
     }

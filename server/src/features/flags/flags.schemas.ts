@@ -18,6 +18,8 @@ export const ListFlagsQuerySchema = z
     q: z.string().min(1).max(200).optional(),
     archived: BooleanQuery.optional(),
     stale: BooleanQuery.optional(),
+    /** The staleness window in days (default 30): fully rolled out and unchanged, or not evaluated, for this long. */
+    days: z.coerce.number().int().min(1).max(3650).optional(),
   })
   .strict()
   .superRefine((query, ctx) => {

@@ -6,6 +6,7 @@ import type { Database } from '../../db/schema.js';
 import { ApiError, formatPath, validationError, type ErrorDetail } from '../../errors.js';
 import type { ChangeNotifier } from '../../plugins/changes.js';
 import { writeAudit, type Actor } from '../audit/audit.store.js';
+import { lastEvaluated } from '../sdk-metrics/metrics.store.js';
 import type { ListFlagsQuery } from './flags.schemas.js';
 import {
   environmentKeys,
@@ -23,16 +24,18 @@ import {
 } from './flags.store.js';
 import { auditFlag, flagView, singleVariant, type FlagView } from './flags.views.js';
 
-/** A flag fully rolled out and untouched for this long is stale. */
+/** A flag fully rolled out and untouched (or not evaluated) for this long is stale; `?days=` overrides it. */
 export const STALE_UNCHANGED_DAYS = 30;
 const DAY_MS = 24 * 60 * 60 * 1000;
 
-export type StaleReason = 'expired' | 'fully-rolled-out';
+export type StaleReason = 'expired' | 'fully-rolled-out' | 'unused';
 
 export interface FlagListItem extends FlagView {
   readonly staleReasons?: StaleReason[];
-  /** Environments where the flag serves one variant to everyone and has not changed for 30 days. */
+  /** Environments where the flag serves one variant to everyone and has not changed for `days` days. */
   readonly fullyRolledOutIn?: string[];
+  /** When an SDK last reported evaluating the flag (any environment); null when never. */
+  readonly lastEvaluatedAt?: string | null;
 }
 
 export interface FlagWriteResult {
@@ -100,8 +103,29 @@ export function variantReferences(config: EnvironmentConfig): { path: string; va
   return refs;
 }
 
-/** Why a flag is stale, if it is. Only temporary kinds count as stale when fully rolled out. */
-export function staleness(flag: FlagRecord, rows: readonly FlagEnvironmentRecord[], now: Date): { reasons: StaleReason[]; fullyRolledOutIn: string[] } {
+/** Evaluation evidence for the `unused` reason. */
+export interface UsageEvidence {
+  /** When SDKs last reported evaluating the flag; undefined when never. */
+  readonly lastEvaluatedAt: Date | undefined;
+  /**
+   * Whether any SDK reported evaluations of any flag in the window: without metrics flowing at all
+   * (SDKs too old, or metrics switched off) "not evaluated" is unknown, so nothing is called unused.
+   */
+  readonly metricsReported: boolean;
+}
+
+/**
+ * Why a flag is stale, if it is. Only temporary kinds count as stale when fully rolled out. `unused`:
+ * no evaluation reported for `days` days, for a flag older than that; gates are checked through the
+ * gates API rather than evaluated by SDKs, so they are never unused.
+ */
+export function staleness(
+  flag: FlagRecord,
+  rows: readonly FlagEnvironmentRecord[],
+  now: Date,
+  days: number = STALE_UNCHANGED_DAYS,
+  usage?: UsageEvidence,
+): { reasons: StaleReason[]; fullyRolledOutIn: string[] } {
   const reasons: StaleReason[] = [];
   if (flag.expiresAt !== null && Date.parse(flag.expiresAt) < now.getTime()) reasons.push('expired');
   const fullyRolledOutIn: string[] = [];
@@ -115,11 +139,15 @@ export function staleness(flag: FlagRecord, rows: readonly FlagEnvironmentRecord
         c.prerequisites.length === 0 &&
         c.targets.every((t) => t.values.length === 0) &&
         singleVariant(c.fallthrough) !== undefined &&
-        now.getTime() - Date.parse(row.updatedAt) >= STALE_UNCHANGED_DAYS * DAY_MS;
+        now.getTime() - Date.parse(row.updatedAt) >= days * DAY_MS;
       if (settled) fullyRolledOutIn.push(row.environment);
     }
   }
   if (fullyRolledOutIn.length > 0) reasons.push('fully-rolled-out');
+  const windowStart = now.getTime() - days * DAY_MS;
+  if (usage?.metricsReported === true && flag.kind !== 'gate' && Date.parse(flag.createdAt) <= windowStart && (usage.lastEvaluatedAt?.getTime() ?? 0) < windowStart) {
+    reasons.push('unused');
+  }
   return { reasons, fullyRolledOutIn };
 }
 
@@ -166,10 +194,14 @@ export function createFlagService(deps: FlagServiceDeps): FlagService {
       const items: FlagListItem[] = flags.map((flag) => flagView(flag, rows.get(flag.key) ?? [], { configs: false }));
       if (query.stale !== true) return items;
       const now = clock.now();
+      const days = query.days ?? STALE_UNCHANGED_DAYS;
+      const evaluated = await lastEvaluated(db);
+      const metricsReported = [...evaluated.values()].some((at) => at.getTime() >= now.getTime() - days * DAY_MS);
       const stale: FlagListItem[] = [];
       for (const item of items) {
-        const { reasons, fullyRolledOutIn } = staleness(item, rows.get(item.key) ?? [], now);
-        if (reasons.length > 0) stale.push({ ...item, staleReasons: reasons, fullyRolledOutIn });
+        const last = evaluated.get(item.key);
+        const { reasons, fullyRolledOutIn } = staleness(item, rows.get(item.key) ?? [], now, days, { lastEvaluatedAt: last, metricsReported });
+        if (reasons.length > 0) stale.push({ ...item, staleReasons: reasons, fullyRolledOutIn, lastEvaluatedAt: last === undefined ? null : last.toISOString() });
       }
       return stale;
     },

@@ -9,7 +9,7 @@ import { flagNotFound } from '../flags/flags.service.js';
 import { environmentExists, findFlag, lockFlagEnvironment } from '../flags/flags.store.js';
 import { gateChangeEvent } from '../webhooks/webhook-events.js';
 import { enqueueEvents } from '../webhooks/webhooks.store.js';
-import { emptySchedule, formatLocal, scheduleState, type GateSchedule } from './gate-schedule.js';
+import { activeWindows, emptySchedule, formatLocal, scheduleState, type GateSchedule } from './gate-schedule.js';
 import { announcedStates, findSchedule, gateInputs, killedFlags, saveSchedule, type GateInputs } from './gates.store.js';
 
 export type GateSource = 'schedule' | 'manual' | 'kill' | 'active-kills' | 'open';
@@ -34,6 +34,11 @@ export interface ScheduleView extends GateSchedule {
   readonly version: number;
   readonly updatedAt: string | null;
   readonly revision?: number;
+}
+
+/** Whether a gate is open by its own state (kill, switch, schedule): cheap, no `until` search. */
+export function gateOpen(inputs: GateInputs, now: Date): boolean {
+  return inputs.killed === null && inputs.enabled && (inputs.schedule === undefined || activeWindows(inputs.schedule, now.getTime()).length === 0);
 }
 
 /** A gate's state from its inputs; `activeKills` only when the caller asked for the no-active-kills condition. */
@@ -98,9 +103,9 @@ export function createGateService(deps: { db: Kysely<Database>; clock: Clock }):
       const now = clock.now();
       const [gates, announced] = await Promise.all([gateInputs(db), announcedStates(db)]);
       for (const gate of gates) {
-        const state = gateState(gate, now);
         const previous = announced.get(stateKey(gate.flag, gate.environment));
-        if (previous === state.open) continue;
+        if (previous === gateOpen(gate, now)) continue;
+        const state = gateState(gate, now);
         await db.transaction().execute(async (trx) => {
           const values = { open: state.open, source: state.source, reason: state.reason, changed_at: now };
           if (previous === undefined) {

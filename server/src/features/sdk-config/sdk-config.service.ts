@@ -97,13 +97,11 @@ export function createSdkConfigService(deps: { db: Kysely<Database>; revisions: 
       // the cache at once, and they must not each run the same queries.
       const pending = building.get(id);
       if (pending !== undefined && pending.from >= latest) return pending.promise;
-      const promise = build(environment, audience, latest).then(
-        (entry) => {
-          const current = cache.get(id);
-          if (current === undefined || current.revision <= entry.revision) cache.set(id, entry);
-          return entry;
-        },
-      );
+      const promise = build(environment, audience, latest).then((entry) => {
+        const current = cache.get(id);
+        if (current === undefined || current.revision <= entry.revision) cache.set(id, entry);
+        return entry;
+      });
       const flight = { from: latest, promise };
       building.set(id, flight);
       try {

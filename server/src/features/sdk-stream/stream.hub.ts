@@ -62,10 +62,6 @@ interface Group {
   revision: number;
   queue: Promise<void>;
   dirty: boolean;
-  /** A broadcast is reading or sending; catchUp then leaves the check to its end (see recheck). */
-  broadcasting: boolean;
-  /** catchUp saw the tracker ahead while a broadcast ran: check again when it ends. */
-  recheck: boolean;
 }
 
 /** A pending waitForAcks: the connections it still waits for, kept current as acks come in. */
@@ -93,6 +89,8 @@ export interface StreamHubOptions {
   readonly onError?: (error: unknown, context: string) => void;
   /** How often the hub checks the revision tracker for changes whose notification was lost. */
   readonly catchUpIntervalMs?: number;
+  /** Counts frames written to sockets, by message type (metrics). */
+  readonly onSent?: (type: 'snapshot' | 'patch' | 'ping', frames: number) => void;
 }
 
 /**
@@ -121,7 +119,7 @@ export class StreamHub {
     const id = `${environment}\u0000${audience}`;
     let group = this.groups.get(id);
     if (group === undefined) {
-      group = { environment, audience, members: new Set(), revision: 0, queue: Promise.resolve(), dirty: false, broadcasting: false, recheck: false };
+      group = { environment, audience, members: new Set(), revision: 0, queue: Promise.resolve(), dirty: false };
       this.groups.set(id, group);
     }
     return group;
@@ -146,6 +144,7 @@ export class StreamHub {
         const message = canResume ? await this.options.source.changesSince(group.environment, group.audience, revision) : await this.options.source.snapshot(group.environment, group.audience);
         if (connection.socket.readyState !== connection.socket.OPEN) return;
         connection.socket.send(JSON.stringify(message));
+        this.options.onSent?.(message.type, 1);
         connection.sentRevision = message.revision;
         group.members.add(connection);
         if (group.revision === 0) group.revision = connection.sentRevision;
@@ -187,27 +186,21 @@ export class StreamHub {
       async () => {
         group.dirty = false;
         if (group.members.size === 0) return;
-        group.broadcasting = true;
-        try {
-          const from = group.revision;
-          const patch = await this.options.source.changesSince(group.environment, group.audience, from);
-          if (patch.revision <= from) return;
-          // Sent even when empty: it moves every SDK to the new revision, which it then acknowledges.
-          const frame = JSON.stringify(patch);
-          for (const member of group.members) {
-            if (member.socket.readyState !== member.socket.OPEN) continue;
-            if (member.sentRevision >= patch.revision) continue;
-            member.socket.send(frame);
-            member.sentRevision = patch.revision;
-          }
-          group.revision = patch.revision;
-        } finally {
-          group.broadcasting = false;
-          if (group.recheck) {
-            group.recheck = false;
-            this.catchUpGroup(group, this.options.latestRevision());
-          }
+        const from = group.revision;
+        const patch = await this.options.source.changesSince(group.environment, group.audience, from);
+        if (patch.revision <= from) return;
+        // Sent even when empty: it moves every SDK to the new revision, which it then acknowledges.
+        const frame = JSON.stringify(patch);
+        let sent = 0;
+        for (const member of group.members) {
+          if (member.socket.readyState !== member.socket.OPEN) continue;
+          if (member.sentRevision >= patch.revision) continue;
+          member.socket.send(frame);
+          member.sentRevision = patch.revision;
+          sent++;
         }
+        this.options.onSent?.('patch', sent);
+        group.revision = patch.revision;
       },
       'stream broadcast',
     );
@@ -217,15 +210,9 @@ export class StreamHub {
   // the revision tracker's poll; this notices that the tracker is ahead and broadcasts.
   private catchUp(): void {
     const latest = this.options.latestRevision();
-    for (const group of this.groups.values()) this.catchUpGroup(group, latest);
-  }
-
-  // While a broadcast runs, its own read usually covers `latest` already: another read queued behind it
-  // would find nothing. So the check waits for the broadcast's end (recheck) instead.
-  private catchUpGroup(group: Group, latest: number): void {
-    if (group.members.size === 0 || latest <= group.revision) return;
-    if (group.broadcasting) group.recheck = true;
-    else this.broadcast(group);
+    for (const group of this.groups.values()) {
+      if (group.members.size > 0 && latest > group.revision) this.broadcast(group);
+    }
   }
 
   private ping(): void {
@@ -240,6 +227,7 @@ export class StreamHub {
       }
       connection.socket.send(frame);
     }
+    this.options.onSent?.('ping', this.byId.size);
   }
 
   /** Every connection of this replica. */
@@ -339,5 +327,22 @@ export class StreamHub {
 
   get isClosing(): boolean {
     return this.closing;
+  }
+
+  /** Connections per environment and audience, and the largest revision lag among them (metrics). */
+  stats(): { environment: string; audience: Audience; connections: number; maxLag: number }[] {
+    const latest = this.options.latestRevision();
+    const out = new Map<string, { environment: string; audience: Audience; connections: number; maxLag: number }>();
+    for (const c of this.byId.values()) {
+      const id = `${c.principal.environment}\u0000${c.audience}`;
+      let entry = out.get(id);
+      if (entry === undefined) {
+        entry = { environment: c.principal.environment, audience: c.audience, connections: 0, maxLag: 0 };
+        out.set(id, entry);
+      }
+      entry.connections++;
+      entry.maxLag = Math.max(entry.maxLag, latest - (c.appliedRevision ?? 0));
+    }
+    return [...out.values()];
   }
 }

@@ -1,11 +1,29 @@
 import type { EnvironmentConfig, FlagConfig, FlagType, PatchMessage, Segment, SegmentRule, SnapshotMessage, Variant } from '@switchyard/core';
-import type { Kysely } from 'kysely';
+import { sql, type Kysely, type Transaction } from 'kysely';
 import { currentRevision } from '../../db/revision.js';
 import type { Database } from '../../db/schema.js';
 import { fromJson } from '../../db/values.js';
 import { clientSnapshot, type SdkConfigService } from '../sdk-config/sdk-config.service.js';
 import { readEnvironmentState } from '../sdk-config/sdk-config.store.js';
 import type { Audience, StreamSource } from './stream.hub.js';
+
+/**
+ * Which of `keys` were client-side at some point after `since` (turned server-only or archived since):
+ * the only hidden flags a browser may hold. Naming any other would hand a server-only flag's key to
+ * the page (test/security/client-side-only.test.ts).
+ */
+async function clientSideSince(trx: Transaction<Database>, keys: readonly string[], since: number): Promise<string[]> {
+  const rows = await trx
+    .selectFrom('audit_log')
+    .select('resource_key')
+    .distinct()
+    .where('resource_type', '=', 'flag')
+    .where('resource_key', 'in', keys)
+    .where('revision', '>', since)
+    .where(sql<boolean>`before->>'clientSide' = 'true'`)
+    .execute();
+  return rows.map((r) => r.resource_key);
+}
 
 /**
  * The stream's reads: snapshots come from the SDK config service (cached per revision), patches from
@@ -35,10 +53,10 @@ export function createStreamSource(deps: { db: Kysely<Database>; sdkConfig: SdkC
             .where('fe.updated_revision', '>', since)
             .execute();
           const upserts: FlagConfig[] = [];
-          const removed: string[] = [];
+          const hidden: string[] = [];
           for (const row of rows) {
             if (row.archived_at !== null || (audience === 'client' && !row.client_side)) {
-              removed.push(row.key);
+              hidden.push(row.key);
               continue;
             }
             const config = fromJson<EnvironmentConfig>(row.config);
@@ -72,6 +90,7 @@ export function createStreamSource(deps: { db: Kysely<Database>; sdkConfig: SdkC
               rules: fromJson<SegmentRule[]>(row.rules),
             }));
           }
+          const removed = audience === 'client' && hidden.length > 0 ? await clientSideSince(trx, hidden, since) : hidden;
           return { revision: Math.max(revision, since), upserts, removed, segments, segmentsChanged: segmentKeys.length > 0 };
         });
       let { upserts: flags, segments } = changes;

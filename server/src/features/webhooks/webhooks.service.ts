@@ -3,6 +3,7 @@ import type { Kysely } from 'kysely';
 import type { Clock } from '../../clock.js';
 import { nextRevision } from '../../db/revision.js';
 import type { Database } from '../../db/schema.js';
+import { json } from '../../db/values.js';
 import { ApiError } from '../../errors.js';
 import type { SchedulerJob } from '../../plugins/scheduler.js';
 import { writeAudit, type Actor } from '../audit/audit.store.js';
@@ -69,7 +70,7 @@ export function createWebhookService(deps: { db: Kysely<Database>; clock: Clock 
       const record = await db.transaction().execute(async (trx) => {
         const row = await trx
           .insertInto('webhooks')
-          .values({ id, url: input.url, secret, events: JSON.stringify(input.events ?? [...WEBHOOK_EVENTS]), description: input.description ?? '', created_at: now, created_by: actor.name })
+          .values({ id, url: input.url, secret, events: json(input.events ?? [...WEBHOOK_EVENTS]), description: input.description ?? '', created_at: now, created_by: actor.name })
           .returningAll()
           .executeTakeFirstOrThrow();
         const created = webhookRecord(row);
