@@ -19,18 +19,22 @@ import autocannon from 'autocannon';
 import Fastify from 'fastify';
 import pg from 'pg';
 import { buildApp, connectDatabase, prepareDatabase } from '@switchyard/server';
-import { prng } from './lib/harness.js';
+import { prng, quantile } from './lib/harness.js';
 
 export const description = 'GET /api/v1/sdk/config (200 and 304) and admin writes/s, each beside a bare baseline';
 
 const FLAGS = 100;
 const CONNECTIONS = 8;
 const WARMUP_S = 1;
-/** Each HTTP case runs this many interleaved rounds of ROUND_S, about 5 s in all. */
-const HTTP_ROUNDS = 2;
-const ROUND_S = 2.5;
+/**
+ * Each HTTP case runs this many rounds of ROUND_S (about 5 s in all), paired with its baseline
+ * back to back in alternating order; the reported ratio is the median of the per-round ratios, so a
+ * burst of load from elsewhere skews one round, not the result.
+ */
+const HTTP_ROUNDS = 5;
+const ROUND_S = 1;
 /** Admin writes: interleaved slices of bare and API writes, bounded in time and count. */
-const WRITE_SLICES = 6;
+const WRITE_SLICES = 8;
 const WRITE_SLICE_MS = 1000;
 const WRITE_SLICE_MAX = 5000;
 const TARGET_RATIO = 0.7;
@@ -43,6 +47,7 @@ const DEFAULT_POSTGRES = 'postgres://postgres@127.0.0.1:5432/test';
 
 const fmt = (/** @type {number} */ n) => Math.round(n).toLocaleString('en-US');
 const pct = (/** @type {number} */ r) => `${(r * 100).toFixed(0)}%`;
+const spread = (/** @type {number[]} */ xs) => (xs.length === 0 ? '' : `${pct(Math.min(...xs))}–${pct(Math.max(...xs))}`);
 
 /** Starts the app on a fresh database (schema) and returns what the benchmark needs. */
 async function startServer(/** @type {{ databaseUrl?: string }} */ { databaseUrl }) {
@@ -196,21 +201,40 @@ export async function sdkConfigCases(log) {
     for (const c of cases) await cannon(c.url, c.headers, WARMUP_S, c.status);
     /** @type {Record<string, { requests: number, seconds: number }>} */
     const totals = Object.fromEntries(cases.map((c) => [c.id, { requests: 0, seconds: 0 }]));
+    /** @type {Record<string, number[]>} */
+    const ratios = { 200: [], 304: [] };
+    const pairs = [
+      [cases[0], cases[1]],
+      [cases[2], cases[3]],
+    ];
     for (let round = 0; round < HTTP_ROUNDS; round++) {
-      // Rotate the order each round so drift (CPU frequency, GC, neighbours) spreads over all cases.
-      for (let k = 0; k < cases.length; k++) {
-        const c = /** @type {(typeof cases)[number]} */ (cases[(round + k) % cases.length]);
-        const r = await cannon(c.url, c.headers, ROUND_S, c.status);
-        const t = /** @type {{ requests: number, seconds: number }} */ (totals[c.id]);
-        t.requests += r.requests;
-        t.seconds += r.seconds;
+      for (const pair of pairs) {
+        const [bareCase, syCase] = /** @type {[(typeof cases)[number], (typeof cases)[number]]} */ (pair);
+        /** @type {Record<string, number>} */
+        const rate = {};
+        for (const c of round % 2 === 0 ? [bareCase, syCase] : [syCase, bareCase]) {
+          const r = await cannon(c.url, c.headers, ROUND_S, c.status);
+          const t = /** @type {{ requests: number, seconds: number }} */ (totals[c.id]);
+          t.requests += r.requests;
+          t.seconds += r.seconds;
+          rate[c.id] = r.requests / r.seconds;
+        }
+        /** @type {number[]} */ (ratios[bareCase.status]).push(/** @type {number} */ (rate[syCase.id]) / /** @type {number} */ (rate[bareCase.id]));
       }
     }
     const rps = (/** @type {string} */ id) => {
       const t = /** @type {{ requests: number, seconds: number }} */ (totals[id]);
       return t.requests / t.seconds;
     };
-    return { store: server.kind, bytes: bytes.length, etag, rps: { bare200: rps('bare-200'), sy200: rps('switchyard-200'), bare304: rps('bare-304'), sy304: rps('switchyard-304') } };
+    const median = (/** @type {number[]} */ xs) => quantile(xs, 0.5);
+    return {
+      store: server.kind,
+      bytes: bytes.length,
+      etag,
+      rps: { bare200: rps('bare-200'), sy200: rps('switchyard-200'), bare304: rps('bare-304'), sy304: rps('switchyard-304') },
+      ratio: { 200: median(/** @type {number[]} */ (ratios[200])), 304: median(/** @type {number[]} */ (ratios[304])) },
+      rounds: ratios,
+    };
   } finally {
     await bare.close();
     await server.close();
@@ -285,19 +309,27 @@ export async function adminWriteCases(log) {
     ];
     /** @type {Record<string, { ops: number, ms: number }>} */
     const totals = Object.fromEntries(cases.map((c) => [c.id, { ops: 0, ms: 0 }]));
+    /** @type {{ put: number[], rollout: number[] }} */
+    const ratios = { put: [], rollout: [] };
     for (let i = 0; i < 50; i++) await bareOnce();
     await putSlice();
     await rolloutSlice();
     for (let slice = 0; slice < WRITE_SLICES; slice++) {
       // Rotate the order each slice: the disk's commit latency drifts, and must hit every case alike.
+      /** @type {Record<string, number>} */
+      const rate = {};
       for (let k = 0; k < cases.length; k++) {
         const c = /** @type {(typeof cases)[number]} */ (cases[(slice + k) % cases.length]);
         const t0 = performance.now();
         const ops = await c.slice();
+        const ms = performance.now() - t0;
         const t = /** @type {{ ops: number, ms: number }} */ (totals[c.id]);
         t.ops += ops;
-        t.ms += performance.now() - t0;
+        t.ms += ms;
+        rate[c.id] = ops / ms;
       }
+      ratios.put.push(/** @type {number} */ (rate.put) / /** @type {number} */ (rate.bare));
+      ratios.rollout.push(/** @type {number} */ (rate.rollout) / /** @type {number} */ (rate.bare));
     }
     const perSecond = (/** @type {string} */ id) => {
       const t = /** @type {{ ops: number, ms: number }} */ (totals[id]);
@@ -309,7 +341,14 @@ export async function adminWriteCases(log) {
     const writesDone = /** @type {{ ops: number }} */ (totals.put).ops + /** @type {{ ops: number }} */ (totals.rollout).ops;
     const auditRows = Number(/** @type {{ n: number }} */ (audited.rows[0]).n);
     if (auditRows < writesDone) throw new Error(`${writesDone} writes but only ${auditRows} audit rows`);
-    return { bare: perSecond('bare'), put: perSecond('put'), rollout: perSecond('rollout'), auditRows };
+    return {
+      bare: perSecond('bare'),
+      put: perSecond('put'),
+      rollout: perSecond('rollout'),
+      ratio: { put: quantile(ratios.put, 0.5), rollout: quantile(ratios.rollout, 0.5) },
+      slices: ratios,
+      auditRows,
+    };
   } finally {
     await probe.query(`DROP SCHEMA IF EXISTS ${bareSchema} CASCADE`).catch(() => undefined);
     await probe.end();
@@ -324,20 +363,20 @@ export async function adminWriteCases(log) {
 export async function run({ log }) {
   const sdk = await sdkConfigCases(log);
   const writes = await adminWriteCases(log);
-  const r200 = sdk.rps.sy200 / sdk.rps.bare200;
-  const r304 = sdk.rps.sy304 / sdk.rps.bare304;
+  const r200 = sdk.ratio[200];
+  const r304 = sdk.ratio[304];
 
   /** @type {Table[]} */
   const tables = [
     {
       title: `GET /api/v1/sdk/config, ${FLAGS} flags (${fmt(sdk.bytes)} bytes), ${CONNECTIONS} connections, store ${sdk.store}`,
-      columns: ['path', 'bare Fastify req/s', 'Switchyard req/s', 'ratio'],
+      columns: ['path', 'bare Fastify req/s', 'Switchyard req/s', 'ratio (median of rounds)', 'min–max of rounds'],
       rows: [
-        ['200 (full body)', fmt(sdk.rps.bare200), fmt(sdk.rps.sy200), pct(r200)],
-        ['304 (If-None-Match)', fmt(sdk.rps.bare304), fmt(sdk.rps.sy304), pct(r304)],
+        ['200 (full body)', fmt(sdk.rps.bare200), fmt(sdk.rps.sy200), pct(r200), spread(sdk.rounds[200] ?? [])],
+        ['304 (If-None-Match)', fmt(sdk.rps.bare304), fmt(sdk.rps.sy304), pct(r304), spread(sdk.rounds[304] ?? [])],
       ],
       notes: [
-        `autocannon in the same process as both servers; ${HTTP_ROUNDS} interleaved rounds of ${ROUND_S} s per case after ${WARMUP_S} s warm-up.`,
+        `autocannon in the same process as both servers; ${HTTP_ROUNDS} rounds of ${ROUND_S} s per case after ${WARMUP_S} s warm-up, each paired with its baseline (alternating order); the ratio is the median of the rounds' ratios.`,
         'Switchyard adds key authentication, request ids, the revision check and the snapshot cache; the bare route serves fixed bytes.',
       ],
     },
@@ -350,15 +389,15 @@ export async function run({ log }) {
   if ('skipped' in writes) {
     tables.push({ title: 'Admin writes per second (sequential)', columns: ['write', 'ops/s'], rows: [], notes: [`skipped: ${writes.skipped}`] });
   } else {
-    const rPut = writes.put / writes.bare;
-    const rRollout = writes.rollout / writes.bare;
+    const rPut = writes.ratio.put;
+    const rRollout = writes.ratio.rollout;
     tables.push({
       title: 'Admin writes per second, sequential, PostgreSQL',
-      columns: ['write', 'ops/s', 'vs bare transaction'],
+      columns: ['write', 'ops/s', 'vs bare (median of slices)', 'min–max of slices'],
       rows: [
-        ['bare pg: BEGIN; UPDATE; INSERT; UPDATE; COMMIT (same tables)', fmt(writes.bare), '100%'],
-        ['PUT .../environments/production (HTTP, 1 connection)', fmt(writes.put), pct(rPut)],
-        ['POST .../rollout (HTTP, 1 connection)', fmt(writes.rollout), pct(rRollout)],
+        ['bare pg: BEGIN; UPDATE; INSERT; UPDATE; COMMIT (same tables)', fmt(writes.bare), '100%', ''],
+        ['PUT .../environments/production (HTTP, 1 connection)', fmt(writes.put), pct(rPut), spread(writes.slices.put)],
+        ['POST .../rollout (HTTP, 1 connection)', fmt(writes.rollout), pct(rRollout), spread(writes.slices.rollout)],
       ],
       notes: [
         `${WRITE_SLICES} interleaved slices of ${WRITE_SLICE_MS} ms per case; each API write is validated, versioned, audited and takes a revision in one transaction.`,

@@ -64,9 +64,20 @@ async function until(/** @type {() => boolean} */ condition, /** @type {number} 
   return true;
 }
 
-function rssAfterGc() {
+/**
+ * RSS and V8 heap + external after forced GCs, once RSS has settled: V8 and the allocator hand pages
+ * back with a delay, so a reading right after a busy phase can be megabytes high. Bounded: 10 tries.
+ */
+async function rssAfterGc() {
   const gc = /** @type {any} */ (globalThis).gc;
-  if (typeof gc === 'function') for (let i = 0; i < 4; i++) gc();
+  let last = NaN;
+  for (let i = 0; i < 10; i++) {
+    if (typeof gc === 'function') for (let k = 0; k < 4; k++) gc();
+    const rss = process.memoryUsage().rss;
+    if (Math.abs(rss - last) < 512 * 1024) break;
+    last = rss;
+    await sleep(250);
+  }
   const m = process.memoryUsage();
   return { rss: m.rss, heap: m.heapUsed + m.external };
 }
@@ -382,12 +393,12 @@ async function measureSize(/** @type {Server} */ server, /** @type {string} */ s
     await new Promise((resolve) => (wss.address() === null ? wss.once('listening', resolve) : resolve(undefined)));
     const { port } = /** @type {import('node:net').AddressInfo} */ (wss.address());
 
-    const before = rssAfterGc();
+    const before = await rssAfterGc();
     const sdkStarted = await connect(sdkClients, { mode: 'sdk', url: server.url, sdkKey, n }, () => server.connections().length);
-    const afterSdk = rssAfterGc();
+    const afterSdk = await rssAfterGc();
     log(`  n=${n}: ${n} SDK clients connected in ${(sdkStarted.ms / 1000).toFixed(1)} s`);
     const bareStarted = await connect(bareClients, { mode: 'bare', url: `ws://127.0.0.1:${port}`, n }, () => wss.clients.size);
-    const afterBare = rssAfterGc();
+    const afterBare = await rssAfterGc();
     log(`  n=${n}: ${n} plain ws clients connected in ${(bareStarted.ms / 1000).toFixed(1)} s`);
     const clock = await clockCheck(sdkClients);
 

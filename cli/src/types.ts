@@ -49,6 +49,8 @@ export interface FlagView {
   /** With `stale=true`: why the flag is stale (`expired`, `fully-rolled-out`, `unused`, …). */
   readonly staleReasons?: readonly string[];
   readonly fullyRolledOutIn?: readonly string[];
+  /** With `stale=true`: when an SDK last reported evaluating it (null: never). */
+  readonly lastEvaluatedAt?: string | null;
 }
 
 /** `GET|POST /api/v1/flags/:key/environments/:env[/rollout|/kill|/restore]`. */

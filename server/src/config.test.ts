@@ -67,3 +67,35 @@ describe('server start-up with a bad configuration', () => {
     }
   });
 });
+
+describe('operations settings', () => {
+  it('has production defaults: write limit on, metrics open, no shutdown delay', () => {
+    expect(loadConfig({})).toMatchObject({ RATE_LIMIT_WRITES_PER_MINUTE: 600, RATE_LIMIT_AUTH_FAILURES_PER_MINUTE: 30, SHUTDOWN_DELAY_MS: 0, SHUTDOWN_GRACE_MS: 10_000, DATABASE_POOL_SIZE: 10 });
+    expect(loadConfig({}).METRICS_TOKEN).toBeUndefined();
+    expect(loadConfig({}).TRUST_PROXY).toBeUndefined();
+  });
+
+  it.each([
+    ['true', true],
+    ['false', false],
+    ['2', 2],
+    ['10.0.0.0/8', ['10.0.0.0/8']],
+    ['127.0.0.1, ::1, 10.1.0.0/16', ['127.0.0.1', '::1', '10.1.0.0/16']],
+  ])('reads TRUST_PROXY=%s', (value, expected) => {
+    expect(loadConfig({ TRUST_PROXY: value }).TRUST_PROXY).toEqual(expected);
+  });
+
+  it.each([
+    ['TRUST_PROXY', 'everyone'],
+    ['METRICS_TOKEN', 'short'],
+    ['RATE_LIMIT_WRITES_PER_MINUTE', '-1'],
+    ['DATABASE_POOL_SIZE', '1'],
+  ])('rejects %s=%s', (name, value) => {
+    expect(configError({ [name]: value })).toMatch(new RegExp(`^\\s+${name}: `, 'm'));
+  });
+
+  it('wants the shutdown delay shorter than the grace period it is part of', () => {
+    expect(configError({ SHUTDOWN_DELAY_MS: '10000' })).toMatch(/SHUTDOWN_DELAY_MS: must be shorter than SHUTDOWN_GRACE_MS/);
+    expect(loadConfig({ SHUTDOWN_DELAY_MS: '5000', SHUTDOWN_GRACE_MS: '25000' })).toMatchObject({ SHUTDOWN_DELAY_MS: 5000 });
+  });
+});

@@ -15,6 +15,8 @@ const ConfigSchema = z.object({
     .string()
     .regex(/^[a-z_][a-z0-9_]{0,62}$/, 'must be a lower-case SQL identifier')
     .default('public'),
+  // Connections per replica; max_connections must cover every replica's pool plus admin sessions.
+  DATABASE_POOL_SIZE: z.coerce.number().int().min(2).max(1000).default(10),
   REDIS_URL: z
     .string()
     .regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL')

@@ -17,7 +17,7 @@ function serializeRequest(request: FastifyRequest): { method: string; url: strin
 }
 
 async function start(config: Config): Promise<void> {
-  const database = await connectDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.SWITCHYARD_DATA_DIR, schema: config.DATABASE_SCHEMA });
+  const database = await connectDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.SWITCHYARD_DATA_DIR, schema: config.DATABASE_SCHEMA, poolSize: config.DATABASE_POOL_SIZE });
   const health = { draining: false, migrated: false };
   const replica = randomUUID();
   // Until the app (and its JSON logger) exists, warnings go to stderr as text.

@@ -58,6 +58,13 @@ interface Write {
   status: number;
   attempts: number;
   revision?: number;
+  /** From the first attempt to the acknowledgement. */
+  ms?: number;
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] ?? 0;
 }
 
 describe('rolling restart behind nginx', () => {
@@ -87,6 +94,7 @@ describe('rolling restart behind nginx', () => {
       for (let n = 0; writing && Date.now() < deadline; n++) {
         const id = `rr-${n}`;
         const write: Write = { id, status: 0, attempts: 0 };
+        const started = Date.now();
         writes.push(write);
         const key = FLAGS[n % FLAGS.length] as string;
         const body = { enabled: true, offVariant: 'false', targets: [{ variant: 'true', values: [id] }], fallthrough: { variant: n % 2 === 0 ? 'true' : 'false' } };
@@ -96,6 +104,7 @@ describe('rolling restart behind nginx', () => {
           write.status = res.status;
           if (res.status >= 200 && res.status < 300) {
             write.revision = (res.body as { revision: number }).revision;
+            write.ms = Date.now() - started;
             break;
           }
           retries++;
@@ -154,7 +163,7 @@ describe('rolling restart behind nginx', () => {
     expect(after.reduce((a, b) => a + b, 0)).toBe(CLIENTS);
     console.log(
       `rolling restart behind nginx: ${CLIENTS} SDKs (${before.join('/')} per replica before, ${after.join('/')} after), ${final.evaluations} evaluations, ${final.errors} errors; ` +
-        `${writes.length} writes, ${acked.length} acknowledged, ${lost.length} lost, ${retries} retried attempts; ` +
+        `${writes.length} writes, ${acked.length} acknowledged (median ${median(acked.map((w) => w.ms ?? 0))} ms, max ${Math.max(...acked.map((w) => w.ms ?? 0))} ms), ${lost.length} lost, ${retries} retried attempts; ` +
         `restarts: ${restarts.map((r) => `replica ${r.replica} drained in ${r.drainedMs} ms (exit ${r.exitCode}), new one ready in ${r.readyMs} ms`).join('; ')}; ` +
         `every SDK at revision ${latest} ${convergeMs} ms after the last write`,
     );

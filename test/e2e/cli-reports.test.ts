@@ -68,7 +68,7 @@ describe('switchyard CLI: audit, stale, scan, codegen', () => {
   it('lists stale flags and fails on expired ones with --fail-on-expired', async () => {
     const [plain, failing, json, owner] = await Promise.all([cli('stale'), cli('stale', '--fail-on-expired'), cli('stale', '--json'), cli('stale', '--owner', 'someone-else', '--fail-on-expired', '--json')]);
     expect(plain.code).toBe(0);
-    expect(plain.stdout).toMatch(/^KEY\s+OWNER\s+KIND\s+REASONS\s+EXPIRES\s+FULLY ROLLED OUT IN\nold-promo\s+team-checkout\s+release\s+expired\s+2021-01-01 00:00\s+-\n$/);
+    expect(plain.stdout).toMatch(/^KEY\s+OWNER\s+KIND\s+REASONS\s+EXPIRES\s+LAST EVALUATED\s+FULLY ROLLED OUT IN\nold-promo\s+team-checkout\s+release\s+expired\s+2021-01-01 00:00\s+never\s+-\n$/);
     expect(failing.code).toBe(1);
     expect(failing.stderr).toContain('1 flag is past expiry: old-promo');
     expect(json.code).toBe(0);

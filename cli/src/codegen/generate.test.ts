@@ -102,7 +102,6 @@ const key: FlagKey = 'banner-config';
 export { key };
 `,
     });
-    console.log(result.output);
     expect(result.code).not.toBe(0);
     const errors = result.output.split('\n').filter((l) => l.includes('error TS'));
     expect(errors).toHaveLength(4);

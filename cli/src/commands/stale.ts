@@ -39,8 +39,16 @@ Example:
     const expired = flags.filter((f) => f.staleReasons?.includes('expired') === true).map((f) => f.key);
     out.result({ flags, expired }, () => {
       if (flags.length === 0) return 'no stale flags';
-      const rows = flags.map((f) => [f.key, f.owner, f.kind, (f.staleReasons ?? []).join(', '), shortTime(f.expiresAt), (f.fullyRolledOutIn ?? []).join(',') || '-']);
-      return table(['KEY', 'OWNER', 'KIND', 'REASONS', 'EXPIRES', 'FULLY ROLLED OUT IN'], rows);
+      const rows = flags.map((f) => [
+        f.key,
+        f.owner,
+        f.kind,
+        (f.staleReasons ?? []).join(', '),
+        shortTime(f.expiresAt),
+        f.lastEvaluatedAt === undefined ? '-' : f.lastEvaluatedAt === null ? 'never' : shortTime(f.lastEvaluatedAt),
+        (f.fullyRolledOutIn ?? []).join(',') || '-',
+      ]);
+      return table(['KEY', 'OWNER', 'KIND', 'REASONS', 'EXPIRES', 'LAST EVALUATED', 'FULLY ROLLED OUT IN'], rows);
     });
     if (args.flag('fail-on-expired') && expired.length > 0) {
       out.info(`${expired.length} flag${expired.length === 1 ? ' is' : 's are'} past expiry: ${expired.join(', ')}`);

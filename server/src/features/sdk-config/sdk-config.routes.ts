@@ -1,4 +1,4 @@
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
 import { ApiError } from '../../errors.js';
 import type { RevisionTracker } from '../../plugins/revisions.js';
 import type { Audience, SdkConfigService } from './sdk-config.service.js';
@@ -15,17 +15,26 @@ export function ifNoneMatches(header: string | undefined, etag: string): boolean
 }
 
 export const sdkConfigRoutes: FastifyPluginAsync<{ sdkConfig: SdkConfigService; revisions: RevisionTracker }> = async (app, { sdkConfig, revisions }) => {
-  app.get('/config', { config: { permission: 'sdk' } }, async (request, reply) => {
+  const audienceOf = (request: FastifyRequest): Audience => (request.principal?.kind === 'sdk-client' ? 'client' : 'server');
+
+  // Most polls end here: an unchanged snapshot is answered right after authentication, from memory
+  // (the tracker knows the latest revision without a query), skipping the later request hooks.
+  const notModified = (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void => {
+    const header = request.headers['if-none-match'];
+    const environment = request.principal?.environment;
+    if (header === undefined || environment === null || environment === undefined) return done();
+    const current = sdkConfig.etag(revisions.latest(), environment, audienceOf(request));
+    if (!ifNoneMatches(header, current)) return done();
+    void reply.status(304).header('cache-control', 'no-cache').header('etag', current).send();
+  };
+
+  app.get('/config', { config: { permission: 'sdk' }, onRequest: notModified }, async (request, reply) => {
     const environment = request.principal?.environment;
     if (environment === null || environment === undefined) throw new ApiError('FORBIDDEN', 'this key belongs to no environment');
-    const audience: Audience = request.principal?.kind === 'sdk-client' ? 'client' : 'server';
     const header = request.headers['if-none-match'];
-    void reply.header('cache-control', 'no-cache');
-    // The 304 path answers from memory: the tracker knows the latest revision without a query.
-    const current = sdkConfig.etag(revisions.latest(), environment, audience);
-    if (ifNoneMatches(header, current)) return reply.status(304).header('etag', current).send();
-    const entry = await sdkConfig.snapshot(environment, audience, sdkConfig.revisionOf(header));
-    void reply.header('etag', entry.etag);
+    const entry = await sdkConfig.snapshot(environment, audienceOf(request), sdkConfig.revisionOf(header));
+    void reply.header('cache-control', 'no-cache').header('etag', entry.etag);
+    // The tracker was behind (a change through another replica): the fresh read may still match.
     if (ifNoneMatches(header, entry.etag)) return reply.status(304).send();
     return reply.header('content-type', 'application/json; charset=utf-8').send(entry.body);
   });

@@ -106,7 +106,13 @@ describe('GET /api/v1/sdk/config', () => {
       for (const spy of spies) spy.mockRestore();
     }
     // A server key's ETag does not match the client snapshot.
-    expect((await getConfig(clientKey, { 'if-none-match': etag })).statusCode).toBe(200);
+    const client = await getConfig(clientKey, { 'if-none-match': etag, origin: 'https://shop.example' });
+    expect(client.statusCode).toBe(200);
+    // A browser's conditional request gets its CORS headers on the 304 too.
+    const browser = await getConfig(clientKey, { 'if-none-match': client.headers.etag as string, origin: 'https://shop.example' });
+    expect(browser.statusCode).toBe(304);
+    expect(browser.headers['access-control-allow-origin']).toBe('*');
+    expect(browser.headers['access-control-expose-headers']).toMatch(/etag/i);
   });
 
   it('turns a 304 into a 200 with a new ETag after a change, and drops archived flags', async () => {
