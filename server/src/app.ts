@@ -196,7 +196,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     token: deps.metricsToken,
   });
   installPropagation(app, { hub: stream, db });
-  await app.register(websocket, { options: { maxPayload: MAX_CLIENT_MESSAGE_BYTES, perMessageDeflate: false } });
   await app.register(healthRoutes, { prefix: '/health', db, state: health, ...(deps.redis === undefined ? {} : { redis: deps.redis }) });
   await app.register(keysRoutes, { prefix: '/api/v1/keys', keys });
   await app.register(environmentsRoutes, { prefix: '/api/v1/environments', environments });
@@ -227,7 +226,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     },
     { prefix: '/api/v1/sdk' },
   );
-  await app.register(streamRoutes, { prefix: '/api/v1/sdk', hub: stream, keys: resolver });
+  await app.register(async (scope) => {
+    // Only the stream needs the WebSocket plugin, which wraps the handler of every route it sees.
+    await scope.register(websocket, { options: { maxPayload: MAX_CLIENT_MESSAGE_BYTES, perMessageDeflate: false } });
+    await scope.register(streamRoutes, { prefix: '/api/v1/sdk', hub: stream, keys: resolver });
+  });
   await app.register(connectionsRoutes, { prefix: '/api/v1/sdk', connections: async (env) => stream.connections(env) });
   await app.register(usageRoutes, { prefix: '/api/v1', db, clock });
   await app.register(eventsRoutes, { prefix: '/api/v1/events', notifier, latestRevision: () => revisions.latest() });

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { createClient, silentLogger, type SwitchyardClient } from '@switchyard/sdk-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestPostgres } from '../helpers/postgres.js';
-import { http, startServer, waitFor, type ServerProcess } from '../helpers/processes.js';
+import { atMost, http, startServer, waitFor, type ServerProcess } from '../helpers/processes.js';
 
 // Postgres stopped and started under a running server with connected SDKs: SDKs keep evaluating
 // from memory, writes fail fast with 503, readiness follows the database, and the server recovers on
@@ -23,9 +23,9 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await Promise.all(clients.map((c) => c.close()));
   await server?.kill();
   await pg?.destroy();
+  await atMost(Promise.all(clients.map((c) => c.close())), 5000);
 });
 
 const api = (path: string, init: Parameters<typeof http>[1] = {}) => http(`${server.url}${path}`, { token: adminToken, ...init });

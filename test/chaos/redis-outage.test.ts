@@ -4,7 +4,7 @@ import { promisify } from 'node:util';
 import { createClient, silentLogger, type SwitchyardClient } from '@switchyard/sdk-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestPostgres } from '../helpers/postgres.js';
-import { http, startServer, waitFor, type ServerProcess } from '../helpers/processes.js';
+import { atMost, http, startServer, waitFor, type ServerProcess } from '../helpers/processes.js';
 import { freePort, TestRedis } from '../helpers/redis.js';
 
 // Redis stopped under two real replicas: changes still reach the SDKs of both (each replica's
@@ -32,10 +32,10 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await Promise.all(clients.map((c) => c.client.close()));
   for (const r of replicas) await r.kill();
   await redis?.stop();
   await pg?.destroy();
+  await atMost(Promise.all(clients.map((c) => c.client.close())), 5000);
 });
 
 /** Subscribers on the change channel, as Redis counts them. */

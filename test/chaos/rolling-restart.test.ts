@@ -98,7 +98,7 @@ describe('rolling restart behind nginx', () => {
         writes.push(write);
         const key = FLAGS[n % FLAGS.length] as string;
         const body = { enabled: true, offVariant: 'false', targets: [{ variant: 'true', values: [id] }], fallthrough: { variant: n % 2 === 0 ? 'true' : 'false' } };
-        while (write.attempts < 20 && Date.now() < deadline) {
+        while (write.attempts < 100 && Date.now() < deadline) {
           write.attempts++;
           const res = await api(`/api/v1/flags/${key}/environments/${ENV}`, { method: 'PUT', body, headers: { 'x-request-id': `${id}-a${write.attempts}` }, timeoutMs: 10_000 });
           write.status = res.status;

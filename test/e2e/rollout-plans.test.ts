@@ -54,6 +54,8 @@ beforeAll(async () => {
   for (const key of ['e2e-ramp', 'e2e-breach', 'e2e-quiet']) await createFlag(key);
   flags = createClient({ url, sdkKey, logger: silentLogger, metricsIntervalMs: 100 });
   expect((await flags.ready({ timeoutMs: 5000 })).ok).toBe(true);
+  // Plan changes reach the SDK over its stream: wait until it is connected.
+  await until(async () => server.app.services.stream.connections(ENV).length, (n) => n === 1, 10_000);
   // An application handling requests: 200 users every 20 ms, each outcome tracked with its latency.
   let round = 0;
   traffic = setInterval(() => {
@@ -79,7 +81,7 @@ describe('guarded rollout plans, end to end', () => {
     failRate.set('e2e-ramp', 0);
     await start('e2e-ramp', 1);
     const done = await until(() => plan('e2e-ramp'), (p) => p.state !== 'running', 9000);
-    expect(done.state).toBe('completed');
+    expect(done.state, JSON.stringify(done)).toBe('completed');
     expect(done.history.map((h) => `${h.event}@${h.percentage}`)).toEqual(['started@10', 'advanced@50', 'advanced@100', 'completed@100']);
     expect(flags.enabled('e2e-ramp', { key: 'anyone' })).toBe(true);
   });

@@ -4,6 +4,11 @@ import { join } from 'node:path';
 import { spawnTracked, waitFor, type Spawned } from './processes.js';
 import { freePort } from './redis.js';
 
+const folders = new Set<string>();
+process.once('exit', () => {
+  for (const dir of folders) rmSync(dir, { recursive: true, force: true });
+});
+
 /** Debian's nginx binary, or NGINX_PATH. */
 export function nginxPath(): string | undefined {
   const candidates = [process.env.NGINX_PATH, '/usr/sbin/nginx', '/usr/bin/nginx'].filter((p): p is string => p !== undefined && p !== '');
@@ -27,6 +32,7 @@ export class TestNginx {
     const binary = nginxPath();
     if (binary === undefined) throw new Error('nginx is not installed (apt-get install -y nginx; .ci/run does this)');
     const dir = mkdtempSync(join(tmpdir(), 'switchyard-nginx-'));
+    folders.add(dir);
     const nginx = new TestNginx(dir, await freePort());
     for (const sub of ['body', 'proxy', 'fastcgi', 'uwsgi', 'scgi']) mkdirSync(join(dir, sub));
     const upstreams = upstreamPorts.map((p) => `    server 127.0.0.1:${p} max_fails=1 fail_timeout=1s;`).join('\n');
@@ -112,5 +118,6 @@ ${upstreams}
     await this.process?.kill();
     this.process = undefined;
     rmSync(this.dir, { recursive: true, force: true });
+    folders.delete(this.dir);
   }
 }

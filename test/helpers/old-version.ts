@@ -1,11 +1,24 @@
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { REPO_ROOT } from './processes.js';
 
 const run = promisify(execFile);
+
+const worktrees = new Set<string>();
+// A worker that dies mid-test must not leave a worktree registered in the repository.
+process.once('exit', () => {
+  for (const dir of worktrees) {
+    try {
+      execFileSync('git', ['worktree', 'remove', '--force', dir], { cwd: REPO_ROOT, stdio: 'ignore' });
+    } catch {
+      // Already gone.
+    }
+    rmSync(dirname(dir), { recursive: true, force: true });
+  }
+});
 
 async function git(args: string[], cwd = REPO_ROOT): Promise<string> {
   const { stdout } = await run('git', args, { cwd, timeout: 60_000, maxBuffer: 16 * 1024 * 1024 });
@@ -74,10 +87,12 @@ export async function buildOldServer(commit: string): Promise<OldBuild> {
   const parent = mkdtempSync(join(tmpdir(), 'switchyard-old-'));
   const dir = join(parent, 'tree');
   await git(['worktree', 'add', '--detach', dir, commit]);
+  worktrees.add(dir);
   const remove = async (): Promise<void> => {
     await git(['worktree', 'remove', '--force', dir]).catch(() => undefined);
     rmSync(parent, { recursive: true, force: true });
     await git(['worktree', 'prune']).catch(() => undefined);
+    worktrees.delete(dir);
   };
   try {
     const modules = join(dir, 'node_modules');

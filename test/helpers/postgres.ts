@@ -35,9 +35,12 @@ function postgresUser(): { uid: number; gid: number } {
 }
 
 const running = new Set<TestPostgres>();
-// A test worker that dies mid-test must not leave a postmaster behind.
+const undestroyed = new Set<TestPostgres>();
+// A test worker that dies mid-test (or a cleanup hook that timed out) must not leave a postmaster or
+// a data folder behind.
 process.once('exit', () => {
   for (const pg of running) pg.stopNow();
+  for (const pg of undestroyed) rmSync(pg.dir, { recursive: true, force: true });
 });
 
 /**
@@ -61,11 +64,12 @@ export class TestPostgres {
       chownSync(dir, uid, gid);
     }
     const pg = new TestPostgres(dir, await freePort(), bin);
+    undestroyed.add(pg);
     try {
       await pg.exec('initdb', ['-D', pg.dataDir, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--no-sync', '--no-instructions']);
       await pg.startAgain();
     } catch (error) {
-      rmSync(dir, { recursive: true, force: true });
+      await pg.destroy();
       throw error;
     }
     return pg;
@@ -123,5 +127,6 @@ export class TestPostgres {
   async destroy(): Promise<void> {
     this.stopNow();
     rmSync(this.dir, { recursive: true, force: true });
+    undestroyed.delete(this);
   }
 }

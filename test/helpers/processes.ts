@@ -122,6 +122,13 @@ export async function startServer(options: ServerOptions): Promise<ServerProcess
   };
 }
 
+/** Waits for `promise`, but at most `ms`: for cleanup steps that must not hold up the rest. */
+export async function atMost(promise: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([promise.catch(() => undefined), new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)))]);
+  clearTimeout(timer);
+}
+
 /** Polls `condition` every `everyMs` until it holds; returns the milliseconds it took, or throws after `timeoutMs`. */
 export async function waitFor(what: string, condition: () => boolean | Promise<boolean>, timeoutMs: number, everyMs = 20): Promise<number> {
   const started = Date.now();

@@ -113,6 +113,12 @@ export interface RolloutPlanServiceDeps {
 export const SCHEDULER_ACTOR: Actor = { name: 'rollout-scheduler', keyId: null };
 
 const DEFAULT_CHECK_INTERVAL_MS = 10_000;
+/**
+ * Outcomes reach the server late: SDKs flush every few seconds, and they start serving a new step only
+ * once the change reached them. So a hold that ends without enough data waits this much longer (one
+ * more hold, at most a minute) for late reports before the no-data policy applies.
+ */
+const MAX_NO_DATA_GRACE_MS = 60_000;
 const MAX_HISTORY = 200;
 const PLANS_PER_TICK = 100;
 
@@ -309,6 +315,11 @@ export function createRolloutPlanService(deps: RolloutPlanServiceDeps): RolloutP
         return undefined;
       }
       if (result.verdict === 'no-data') {
+        const graceEnds = holdEnds + Math.min(plan.holdSeconds * 1000, MAX_NO_DATA_GRACE_MS);
+        if (now.getTime() < graceEnds) {
+          await updatePlan(trx, plan, { lastCheck: result, nextCheckAt: new Date(Math.min(graceEnds, now.getTime() + checkIntervalMs)) }, now);
+          return undefined;
+        }
         const why = result.noData ?? 'no data';
         // A step never advances on no data: the policy only chooses between waiting for a person and rolling back.
         if (plan.noData === 'rollback') return commit(trx, plan, rollbackTransition(plan, row, `rollout guard noData: ${why}`, result, now), now);

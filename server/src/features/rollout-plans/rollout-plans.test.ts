@@ -234,13 +234,17 @@ describe('a running plan', () => {
     });
   });
 
-  it('pauses on no data (never advances), counts only outcomes reported during the current step, and can roll back on no data', async () => {
+  it('pauses on no data (never advances) after a grace for late reports, counts only outcomes of the current step, and can roll back on no data', async () => {
     await rolloutFlag('rp-quiet');
-    await start('rp-quiet', { steps: [10, 50], holdSeconds: 5, guards: GUARDS });
+    await start('rp-quiet', { steps: [10, 50, 100], holdSeconds: 5, guards: GUARDS });
+    clock.advance(5_000);
+    await tick();
+    // The hold is over without data: it waits one more hold for late reports before pausing.
+    expect(await plan('rp-quiet')).toMatchObject({ state: 'running', stepIndex: 0, lastCheck: { verdict: 'no-data' } });
     clock.advance(5_000);
     await tick();
     const paused = await plan('rp-quiet');
-    expect(paused).toMatchObject({ state: 'paused', stepIndex: 0, pausedReason: 'no data: 0 outcomes reported for "true" at 10% in 5 s (minSamples 50)', lastCheck: { verdict: 'no-data' } });
+    expect(paused).toMatchObject({ state: 'paused', stepIndex: 0, pausedReason: 'no data: 0 outcomes reported for "true" at 10% in 10 s (minSamples 50)', lastCheck: { verdict: 'no-data' } });
     expect((await flagEnv('rp-quiet')).rolloutPercentage).toBe(10);
 
     // Resumed: a fresh hold. Traffic in this step moves it on; the next step (same minute) starts from zero.
@@ -250,17 +254,25 @@ describe('a running plan', () => {
     clock.advance(5_000);
     await tick();
     expect(await plan('rp-quiet')).toMatchObject({ state: 'running', stepIndex: 1 });
+    // Reports that arrive during the grace still count.
     clock.advance(5_000);
     await tick();
-    expect(await plan('rp-quiet')).toMatchObject({ state: 'paused', stepIndex: 1, pausedReason: expect.stringContaining('no data: 0 outcomes') });
+    expect(await plan('rp-quiet')).toMatchObject({ state: 'running', stepIndex: 1, lastCheck: { verdict: 'no-data' } });
+    await healthyTraffic('rp-quiet');
+    clock.advance(2_000);
+    await tick();
+    expect(await plan('rp-quiet')).toMatchObject({ state: 'running', stepIndex: 2 });
+    clock.advance(10_000);
+    await tick();
+    expect(await plan('rp-quiet')).toMatchObject({ state: 'paused', stepIndex: 2, pausedReason: expect.stringContaining('no data: 0 outcomes') });
 
     await rolloutFlag('rp-strict');
     await start('rp-strict', { steps: [10, 50], holdSeconds: 5, guards: GUARDS, noData: 'rollback' });
     await report('rp-strict', 'true', 3, 0);
-    clock.advance(5_000);
+    clock.advance(10_000);
     await tick();
     expect(await plan('rp-strict')).toMatchObject({ state: 'rolled_back' });
-    expect((await flagEnv('rp-strict')).killed?.reason).toBe('rollout guard noData: no data: 3 outcomes reported for "true" at 10% in 5 s (minSamples 50)');
+    expect((await flagEnv('rp-strict')).killed?.reason).toBe('rollout guard noData: no data: 3 outcomes reported for "true" at 10% in 10 s (minSamples 50)');
   });
 
   it('pauses when the flag is killed (at the next tick, mid-hold) and resumes only after a restore', async () => {

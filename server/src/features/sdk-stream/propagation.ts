@@ -36,6 +36,7 @@ function operatorsIn(body: unknown): Set<string> {
  */
 export function installPropagation(app: FastifyInstance, deps: { hub: StreamHub; db: Kysely<Database> }): void {
   app.addHook('preValidation', async (request) => {
+    if (request.method === 'GET' || request.method === 'HEAD' || request.method === 'OPTIONS') return;
     const raw = (request.query as Record<string, unknown> | undefined)?.waitForSdks;
     if (raw === undefined) return;
     if (!WaitSchema.safeParse(raw).success) {
@@ -44,7 +45,7 @@ export function installPropagation(app: FastifyInstance, deps: { hub: StreamHub;
   });
 
   app.addHook('preSerialization', async (request, reply, payload) => {
-    if (request.method === 'GET' || reply.statusCode >= 300 || typeof payload !== 'object' || payload === null) return payload;
+    if (request.method === 'GET' || request.method === 'HEAD' || reply.statusCode >= 300 || typeof payload !== 'object' || payload === null) return payload;
     const body = payload as Record<string, unknown>;
     const env = (request.params as { env?: unknown } | undefined)?.env;
     const environments = typeof env === 'string' ? [env] : 'all';
