@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import {
   createFlagSet,
+  hashTargetKey,
   type ConfigSnapshot,
   type Context,
   type Detail,
@@ -292,12 +293,14 @@ class Client implements SwitchyardClient {
 
   private apply(snapshot: ConfigSnapshot): void {
     if (!isSnapshot(snapshot)) throw new Error('malformed snapshot');
-    const before = new Map(this.set.flags().map((f) => [f.key, f.version]));
+    // The config version moves with environment changes only; a metadata change (variants,
+    // clientSide) changes the payload under the same version, so compare content.
+    const before = new Map(this.set.flags().map((f) => [f.key, JSON.stringify(f)]));
     const segmentsBefore = new Map(this.set.segments().map((s) => [s.key, JSON.stringify(s)]));
     this.load(snapshot, 'network');
     const changed = new Set<string>();
     for (const flag of snapshot.flags) {
-      if (before.get(flag.key) !== flag.version) changed.add(flag.key);
+      if (before.get(flag.key) !== JSON.stringify(flag)) changed.add(flag.key);
       before.delete(flag.key);
     }
     for (const key of before.keys()) changed.add(key);
@@ -462,9 +465,17 @@ class Client implements SwitchyardClient {
     }
   }
 
-  // sdk-server keys receive raw target lists; only a hashed (client) payload needs the hashed key.
-  private targetKeyOf(_context: Context): string | undefined {
-    return undefined;
+  // sdk-server keys receive raw target lists; a hashed (sdk-client key) payload needs the hashed key.
+  private targetKeyOf(context: Context): string | undefined {
+    const salt = this.keyHashSalt;
+    if (salt === undefined) return undefined;
+    try {
+      const key = context?.key;
+      return typeof key === 'string' ? hashTargetKey(salt, key) : undefined;
+    } catch {
+      // A context whose key cannot be read is evaluated without one (the evaluator reports it).
+      return undefined;
+    }
   }
 
   on<E extends keyof ClientEvents>(event: E, listener: (...args: ClientEvents[E]) => void): () => void {
