@@ -46,8 +46,8 @@ const INIT_RUNS = 5;
 
 /**
  * Store init of 10,000 mixed flags, each repetition in a fresh process (evaluation/init.js), so every
- * one is as cold as an SDK's start. Reports the median of the cold runs, and of a second, warm init
- * in each of those processes.
+ * one is as cold as an SDK's start. Reports the median of the cold runs, and of the warm inits that
+ * follow in each process (evaluation/init.js).
  * @param {(line: string) => void} log
  */
 function measureInit(log) {
@@ -246,7 +246,7 @@ export async function run({ log, options }) {
     /** @type {Table} */
     const initTable = {
       title: `Init of ${INIT_FLAGS.toLocaleString('en-US')} flags (Switchyard; median of ${init.runs} fresh processes)`,
-      columns: ['measure', 'cold: first init in a process', 'warm: second init'],
+      columns: ['measure', 'cold: first init in a process', 'warm: later inits in the process'],
       rows: [
         ['JSON.parse of the snapshot (ms; every SDK pays it)', fmtMs(init.cold.parseMs), fmtMs(init.warm.parseMs)],
         ['store init: createFlagSet(snapshot) (ms)', fmtMs(init.cold.createMs), fmtMs(init.warm.createMs)],
