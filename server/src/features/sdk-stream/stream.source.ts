@@ -1,10 +1,9 @@
-import type { EnvironmentConfig, FlagConfig, FlagType, PatchMessage, Segment, SegmentRule, SnapshotMessage, Variant } from '@switchyard/core';
+import type { FlagConfig, PatchMessage, Segment, SnapshotMessage } from '@switchyard/core';
 import { sql, type Kysely, type Transaction } from 'kysely';
 import { currentRevision } from '../../db/revision.js';
 import type { Database } from '../../db/schema.js';
-import { fromJson } from '../../db/values.js';
 import { clientSnapshot, type SdkConfigService } from '../sdk-config/sdk-config.service.js';
-import { readEnvironmentState } from '../sdk-config/sdk-config.store.js';
+import { readEnvironmentState, toFlagConfig, toSegment } from '../sdk-config/sdk-config.store.js';
 import type { Audience, StreamSource } from './stream.hub.js';
 
 /**
@@ -59,21 +58,7 @@ export function createStreamSource(deps: { db: Kysely<Database>; sdkConfig: SdkC
               hidden.push(row.key);
               continue;
             }
-            const config = fromJson<EnvironmentConfig>(row.config);
-            upserts.push({
-              key: row.key,
-              version: row.version,
-              type: row.type as FlagType,
-              variants: fromJson<Variant[]>(row.variants).map((v) => ({ key: v.key, value: v.value })),
-              clientSide: row.client_side,
-              killed: row.killed !== null,
-              enabled: config.enabled,
-              offVariant: config.offVariant,
-              targets: config.targets,
-              rules: config.rules,
-              fallthrough: config.fallthrough,
-              prerequisites: config.prerequisites,
-            });
+            upserts.push(toFlagConfig(row));
           }
           const segmentKeys = (
             await trx.selectFrom('audit_log').select('resource_key').distinct().where('resource_type', '=', 'segment').where('revision', '>', since).execute()
@@ -81,14 +66,7 @@ export function createStreamSource(deps: { db: Kysely<Database>; sdkConfig: SdkC
           let segments: Segment[] = [];
           if (audience === 'server' && segmentKeys.length > 0) {
             const segmentRows = await trx.selectFrom('segments').select(['key', 'name', 'description', 'included', 'excluded', 'rules']).where('key', 'in', segmentKeys).execute();
-            segments = segmentRows.map((row) => ({
-              key: row.key,
-              name: row.name,
-              description: row.description,
-              included: fromJson<string[]>(row.included),
-              excluded: fromJson<string[]>(row.excluded),
-              rules: fromJson<SegmentRule[]>(row.rules),
-            }));
+            segments = segmentRows.map(toSegment);
           }
           const removed = audience === 'client' && hidden.length > 0 ? await clientSideSince(trx, hidden, since) : hidden;
           return { revision: Math.max(revision, since), upserts, removed, segments, segmentsChanged: segmentKeys.length > 0 };
