@@ -1,6 +1,7 @@
 import { hashTargetKey, type ConfigSnapshot, type FlagConfig } from '@switchyard/core';
 import { describe, expect, expectTypeOf, it, vi } from 'vitest';
-import { booleanFlag, fakePlatform, settle } from '../../test/helpers/browser-fakes.js';
+import { fakePlatform, settle } from '../../test/helpers/browser-fakes.js';
+import { booleanFlag } from '../../test/helpers/flags.js';
 import { createClient, type ClientOptions, type Detail, type ReadyResult, type SwitchyardClient, type SwitchyardError } from './index.js';
 
 const URL = 'https://flags.example.test';

@@ -1,6 +1,6 @@
 import type * as Evaluate from '@switchyard/core/evaluate';
 import { describe, expect, it, vi } from 'vitest';
-import { booleanFlag } from '../../test/helpers/browser-fakes.js';
+import { booleanFlag } from '../../test/helpers/flags.js';
 
 // Counts the SDK's calls of hashTargetKey: the context key is hashed once per setContext, not per evaluation.
 const hashes = vi.hoisted(() => ({ calls: [] as [string, string][] }));

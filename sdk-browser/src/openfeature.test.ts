@@ -1,7 +1,8 @@
 import { OpenFeature, ProviderEvents, type EventDetails } from '@openfeature/web-sdk';
 import { hashTargetKey, type ConfigSnapshot } from '@switchyard/core';
 import { afterEach, describe, expect, expectTypeOf, it } from 'vitest';
-import { booleanFlag, fakePlatform } from '../../test/helpers/browser-fakes.js';
+import { fakePlatform } from '../../test/helpers/browser-fakes.js';
+import { booleanFlag } from '../../test/helpers/flags.js';
 import { createClient } from './index.js';
 import { SwitchyardProvider, toContext } from './openfeature.js';
 

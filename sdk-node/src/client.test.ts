@@ -1,41 +1,23 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { rolloutFromPercentage, type ConfigSnapshot, type FlagConfig } from '@switchyard/core';
+import { rolloutFromPercentage, type ConfigSnapshot } from '@switchyard/core';
 import { describe, expect, expectTypeOf, it } from 'vitest';
+import { booleanFlag } from '../../test/helpers/flags.js';
+import { freePort } from '../../test/helpers/net.js';
 import { createBackoff } from './sync/backoff.js';
 import { createClient, silentLogger, type Detail, type ReadyResult, type SwitchyardClient } from './index.js';
 import { MAX_PENDING_BATCHES, MetricsAggregator } from './metrics.js';
 import { createTestClient } from './testing.js';
 
-function flag(key: string, overrides: Partial<FlagConfig> = {}): FlagConfig {
-  return {
-    key,
-    version: 1,
-    type: 'boolean',
-    variants: [
-      { key: 'true', value: true },
-      { key: 'false', value: false },
-    ],
-    enabled: true,
-    offVariant: 'false',
-    targets: [],
-    rules: [],
-    fallthrough: { variant: 'true' },
-    prerequisites: [],
-    ...overrides,
-  };
-}
-
 const snapshot: ConfigSnapshot = {
   environment: 'production',
   revision: 7,
   flags: [
-    flag('new-checkout'),
-    flag('half', { fallthrough: { rollout: rolloutFromPercentage(50, 'true', 'false') } }),
+    booleanFlag('new-checkout'),
+    booleanFlag('half', { fallthrough: { rollout: rolloutFromPercentage(50, 'true', 'false') } }),
     {
-      ...flag('layout'),
+      ...booleanFlag('layout'),
       type: 'string',
       variants: [
         { key: 'grid', value: 'grid' },
@@ -50,12 +32,7 @@ const snapshot: ConfigSnapshot = {
 
 /** A loopback port with nothing listening: connections are refused at once. */
 async function deadUrl(): Promise<string> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return `http://127.0.0.1:${address.port}`;
+  return `http://127.0.0.1:${await freePort()}`;
 }
 
 describe('sdk-node offline and resilience', () => {

@@ -5,7 +5,8 @@ import { createClient, silentLogger, type SwitchyardClient } from '@switchyard/s
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestPostgres } from '../helpers/postgres.js';
 import { atMost, http, startServer, waitFor, type ServerProcess } from '../helpers/processes.js';
-import { freePort, TestRedis } from '../helpers/redis.js';
+import { freePort } from '../helpers/net.js';
+import { TestRedis } from '../helpers/redis.js';
 
 // Redis stopped under two real replicas: changes still reach the SDKs of both (each replica's
 // revision poll), and fan-out through Redis resumes when it is back. The in-process variant with

@@ -4,7 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestNginx } from '../helpers/nginx.js';
 import { TestPostgres } from '../helpers/postgres.js';
 import { http, startServer, waitFor, type ServerProcess } from '../helpers/processes.js';
-import { freePort, TestRedis } from '../helpers/redis.js';
+import { freePort } from '../helpers/net.js';
+import { TestRedis } from '../helpers/redis.js';
 import { startFleet, type SdkFleet } from '../helpers/sdk-fleet.js';
 
 // A rolling restart of two replicas behind nginx while 500 SDK clients are connected through it and

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../helpers/cli.js';
-import { createTestServer, type TestServer } from '../helpers/server.js';
+import { environmentState, runCli, startCliServer } from '../helpers/cli.js';
+import type { TestServer } from '../helpers/server.js';
 
 // The `switchyard` CLI as a user runs it: the built bin in a subprocess, against a real server.
 const ENV = 'production';
@@ -8,33 +8,11 @@ let server: TestServer;
 let url: string;
 let env: Record<string, string>;
 
-function cli(...args: string[]) {
-  return runCli(args, { env });
-}
-
-async function createFlag(body: Record<string, unknown>, config?: Record<string, unknown>): Promise<void> {
-  const created = await server.api('POST', '/api/v1/flags', { owner: 'team-checkout', kind: 'release', expiresAt: '2030-01-01T00:00:00Z', ...body });
-  expect(created.statusCode, created.body).toBe(201);
-  if (config !== undefined) {
-    const put = await server.api('PUT', `/api/v1/flags/${String(body.key)}/environments/${ENV}`, config);
-    expect(put.statusCode, put.body).toBe(200);
-  }
-}
-
-async function envState(key: string): Promise<{ killed: { reason: string } | null; enabled: boolean; rolloutPercentage?: number; version: number }> {
-  return (await server.api('GET', `/api/v1/flags/${key}/environments/${ENV}`)).json();
-}
+const cli = (...args: string[]) => runCli(args, { env });
+const envState = (key: string) => environmentState(server, ENV, key);
 
 beforeAll(async () => {
-  server = await createTestServer();
-  url = await server.listen();
-  env = { SWITCHYARD_URL: url, SWITCHYARD_TOKEN: server.adminToken };
-  const on = { enabled: true, offVariant: 'false', fallthrough: { variant: 'true' } };
-  await createFlag({ key: 'new-checkout', tags: ['checkout'] }, on);
-  await createFlag({ key: 'checkout-layout', kind: 'experiment', tags: ['checkout'], type: 'string', variants: [{ key: 'control', value: 'control' }, { key: 'grid', value: 'grid' }] });
-  await createFlag({ key: 'payment-retry', kind: 'kill-switch', expiresAt: null, tags: ['checkout', 'payments'] }, on);
-  await createFlag({ key: 'search-v2', tags: ['search'] });
-  await createFlag({ key: 'old-promo', expiresAt: '2021-01-01T00:00:00Z', tags: ['promo'] });
+  ({ server, url, env } = await startCliServer(ENV));
 });
 
 afterAll(async () => {

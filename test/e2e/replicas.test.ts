@@ -3,7 +3,8 @@ import { buildApp, createLocalNotifier, createRedisNotifier, prepareDatabase, ty
 import { createClient, silentLogger } from '@switchyard/sdk-node';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, TestRedis } from '../helpers/redis.js';
+import { freePort } from '../helpers/net.js';
+import { TestRedis } from '../helpers/redis.js';
 import { dropSchema, openTestDatabase, uniqueSchema, usingPostgres } from '../helpers/server.js';
 
 const ENV = 'production';

@@ -1,6 +1,6 @@
 // Fakes of the browser APIs behind @switchyard/sdk-browser's Platform seam, so the SDK's behaviour
 // (stream, polling, cache, metrics, timers) is tested in Node, deterministically.
-import type { ConfigSnapshot, FlagConfig } from '@switchyard/core';
+import type { ConfigSnapshot } from '@switchyard/core';
 import type { Platform, RequestLike, ResponseLike, SocketLike, StorageLike } from '@switchyard/sdk-browser';
 
 /** A WebSocket the test drives: `open()`, `receive()`, `end()`; `sent` holds the parsed frames the SDK sent. */
@@ -162,24 +162,4 @@ export function fakePlatform(): { platform: Platform; clock: FakeClock; server: 
     return last;
   };
   return { platform, clock, server, storage, sockets, socket };
-}
-
-/** A boolean flag config, on, serving `true`. */
-export function booleanFlag(key: string, overrides: Partial<FlagConfig> = {}): FlagConfig {
-  return {
-    key,
-    version: 1,
-    type: 'boolean',
-    variants: [
-      { key: 'true', value: true },
-      { key: 'false', value: false },
-    ],
-    enabled: true,
-    offVariant: 'false',
-    targets: [],
-    rules: [],
-    fallthrough: { variant: 'true' },
-    prerequisites: [],
-    ...overrides,
-  };
 }

@@ -1,3 +1,4 @@
+import type { FlagConfig } from '@switchyard/core';
 import type { LightMyRequestResponse } from 'fastify';
 import type { Clock } from '@switchyard/server';
 import type { TestServer } from './server.js';
@@ -55,4 +56,24 @@ export async function revisionOf(server: TestServer): Promise<number> {
 export async function auditCount(server: TestServer): Promise<number> {
   const row = await server.database.db.selectFrom('audit_log').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow();
   return Number(row.n);
+}
+
+/** A boolean flag config, on, serving `true`. */
+export function booleanFlag(key: string, overrides: Partial<FlagConfig> = {}): FlagConfig {
+  return {
+    key,
+    version: 1,
+    type: 'boolean',
+    variants: [
+      { key: 'true', value: true },
+      { key: 'false', value: false },
+    ],
+    enabled: true,
+    offVariant: 'false',
+    targets: [],
+    rules: [],
+    fallthrough: { variant: 'true' },
+    prerequisites: [],
+    ...overrides,
+  };
 }

@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnTracked, waitFor, type Spawned } from './processes.js';
-import { freePort } from './redis.js';
+import { freePort } from './net.js';
 
 const folders = new Set<string>();
 process.once('exit', () => {

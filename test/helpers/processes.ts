@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { freePort } from './redis.js';
+import { freePort } from './net.js';
 
 /** The repository root (this file is test/helpers/processes.ts). */
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));

@@ -8,6 +8,7 @@ import type { FlagConfig, Prerequisite, Rule, Target } from '../model/flag.js';
 import type { Segment } from '../model/segment.js';
 import { rolloutFromPercentage, RolloutSchema, WEIGHT_TOTAL, type Rollout, type Serve } from '../model/serve.js';
 import type { Detail } from './detail.js';
+import { booleanFlag } from '../../../test/helpers/flags.js';
 import { createFlagSet, evaluate } from './evaluate.js';
 
 const REASONS = new Set(['FLAG_NOT_FOUND', 'OFF', 'KILLED', 'PREREQUISITE_FAILED', 'TARGET_MATCH', 'RULE_MATCH', 'FALLTHROUGH', 'BUCKET_KEY_MISSING', 'ERROR']);
@@ -260,21 +261,7 @@ describe('evaluation never throws', () => {
 
 describe('rollouts', () => {
   const onFor = (percentage: number, salt: string, key: string): boolean => {
-    const config: FlagConfig = {
-      key: 'monotonic',
-      version: 1,
-      type: 'boolean',
-      variants: [
-        { key: 'true', value: true },
-        { key: 'false', value: false },
-      ],
-      enabled: true,
-      offVariant: 'false',
-      targets: [],
-      rules: [],
-      fallthrough: { rollout: rolloutFromPercentage(percentage, 'true', 'false', { salt }) },
-      prerequisites: [],
-    };
+    const config = booleanFlag('monotonic', { fallthrough: { rollout: rolloutFromPercentage(percentage, 'true', 'false', { salt }) } });
     const detail = evaluate(config, { key });
     expect(detail.reason).toBe('FALLTHROUGH');
     return detail.value === true;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { FlagKeySchema, JsonValueSchema, SegmentKeySchema, VariantKeySchema } from './common.js';
+import { FlagKeySchema, JsonValueSchema, VariantKeySchema } from './common.js';
 import { ClauseSchema } from './clause.js';
 import { ServeSchema } from './serve.js';
 
@@ -196,5 +196,3 @@ export const FlagConfigSchema = z
 /** A flag config (inferred from {@link FlagConfigSchema}). */
 export type FlagConfig = z.infer<typeof FlagConfigSchema>;
 
-/** Keys used by `inSegment` clauses, for reference. */
-export const SegmentRefSchema = SegmentKeySchema;
