@@ -1,4 +1,4 @@
-import { encodeUtf8Into, murmur3, murmur3Prefix, murmur3Resume, murmur3ResumeBytes, type Murmur3State } from './murmur3.js';
+import { encodeUtf8Into, hashBytes, hashText, murmur3, murmur3Prefix, type Murmur3State } from './murmur3.js';
 
 /** Number of buckets: one per thousandth of a percent. @example BUCKETS // 100000 */
 export const BUCKETS = 100_000;
@@ -32,7 +32,7 @@ export function bucketPrefix(salt: string): Murmur3State {
 
 /** The bucket of `value` given {@link bucketPrefix}`(salt)`: equals `bucket(salt, value)`. Allocates nothing. */
 export function bucketFrom(prefix: Murmur3State, value: string): number {
-  return murmur3Resume(prefix, value) % BUCKETS;
+  return (hashText(prefix.h, prefix.tail, prefix.tailLength, prefix.length, value) >>> 0) % BUCKETS;
 }
 
 // The value bucketFromCached last encoded, and its UTF-8 bytes.
@@ -56,7 +56,7 @@ export function bucketFromCached(prefix: Murmur3State, value: string): number {
     cachedLength = length;
     cachedValue = value;
   }
-  return murmur3ResumeBytes(prefix, cachedBytes, cachedLength) % BUCKETS;
+  return (hashBytes(prefix.h, prefix.tail, prefix.tailLength, prefix.length, cachedBytes, cachedLength) >>> 0) % BUCKETS;
 }
 
 /** Drops the value remembered by {@link bucketFromCached}. */

@@ -19,29 +19,25 @@ export interface Murmur3State {
   readonly length: number;
 }
 
-function mixBlock(h: number, k: number): number {
+function scramble(k: number): number {
   k = Math.imul(k, C1);
-  k = (k << 15) | (k >>> 17);
-  k = Math.imul(k, C2);
-  h ^= k;
+  return Math.imul((k << 15) | (k >>> 17), C2);
+}
+
+function mixBlock(h: number, k: number): number {
+  h ^= scramble(k);
   h = (h << 13) | (h >>> 19);
   return (Math.imul(h, 5) + 0xe6546b64) | 0;
 }
 
+// The final hash as a signed 32-bit integer (a small integer for V8, never a heap number): callers
+// that want the unsigned value apply `>>> 0` where the result is used.
 function finish(h: number, tail: number, tailLength: number, length: number): number {
-  if (tailLength > 0) {
-    let k = Math.imul(tail, C1);
-    k = (k << 15) | (k >>> 17);
-    k = Math.imul(k, C2);
-    h ^= k;
-  }
+  if (tailLength > 0) h ^= scramble(tail);
   h ^= length;
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+  return h ^ (h >>> 16);
 }
 
 // Scratch space for UTF-8 bytes of non-ASCII input, grown on demand and reused: hashing allocates
@@ -62,34 +58,35 @@ export function encodeUtf8Into(text: string, from: number, bytes: Uint8Array): n
     let code = text.charCodeAt(i);
     if (code < 0x80) {
       bytes[j++] = code;
-    } else if (code < 0x800) {
+      continue;
+    }
+    if (code < 0x800) {
       bytes[j++] = 0xc0 | (code >> 6);
-      bytes[j++] = 0x80 | (code & 0x3f);
     } else {
-      if (code >= 0xd800 && code <= 0xdfff) {
-        const next = i + 1 < n ? text.charCodeAt(i + 1) : 0;
-        if (code <= 0xdbff && next >= 0xdc00 && next <= 0xdfff) {
-          code = 0x10000 + ((code - 0xd800) << 10) + (next - 0xdc00);
+      if ((code & 0xf800) === 0xd800) {
+        const next = text.charCodeAt(i + 1);
+        if (code < 0xdc00 && (next & 0xfc00) === 0xdc00) {
+          code = 0x10000 + ((code - 0xd800) << 10) + next - 0xdc00;
           i++;
           bytes[j++] = 0xf0 | (code >> 18);
           bytes[j++] = 0x80 | ((code >> 12) & 0x3f);
-          bytes[j++] = 0x80 | ((code >> 6) & 0x3f);
-          bytes[j++] = 0x80 | (code & 0x3f);
-          continue;
+        } else {
+          code = 0xfffd;
+          bytes[j++] = 0xe0 | (code >> 12);
         }
-        code = 0xfffd;
+      } else {
+        bytes[j++] = 0xe0 | (code >> 12);
       }
-      bytes[j++] = 0xe0 | (code >> 12);
       bytes[j++] = 0x80 | ((code >> 6) & 0x3f);
-      bytes[j++] = 0x80 | (code & 0x3f);
     }
+    bytes[j++] = 0x80 | (code & 0x3f);
   }
   return j;
 }
 
 function encodeToScratch(text: string, from: number): number {
   const needed = 3 * (text.length - from);
-  if (scratch.length < needed) scratch = new Uint8Array(Math.max(needed, scratch.length * 2));
+  if (scratch.length < needed) scratch = new Uint8Array(needed * 2);
   return encodeUtf8Into(text, from, scratch);
 }
 
@@ -99,34 +96,28 @@ function encodeToScratch(text: string, from: number): number {
  * @example murmur3ResumeBytes(murmur3Prefix('flag/'), bytes, encodeUtf8Into('user-1', 0, bytes)) === murmur3('flag/user-1')
  */
 export function murmur3ResumeBytes(state: Murmur3State, bytes: Uint8Array, length: number): number {
-  return hashBytes(state.h, state.tail, state.tailLength, state.length, bytes, length);
+  return hashBytes(state.h, state.tail, state.tailLength, state.length, bytes, length) >>> 0;
 }
 
-function hashBytes(h: number, tail: number, tailLength: number, prefixLength: number, bytes: Uint8Array, length: number): number {
-  let i = 0;
-  // Complete the prefix's pending block; afterwards either it is complete or the bytes ran out.
-  for (; tailLength !== 0 && i < length; i++) {
+/** The signed hash of the prefix behind the state arguments followed by `bytes[0..length)`. */
+export function hashBytes(h: number, tail: number, tailLength: number, prefixLength: number, bytes: Uint8Array, length: number): number {
+  for (let i = 0; i < length; i++) {
     tail |= (bytes[i] as number) << (tailLength << 3);
     if (++tailLength === 4) {
       h = mixBlock(h, tail);
-      tail = 0;
-      tailLength = 0;
+      tail = tailLength = 0;
     }
   }
-  for (; i + 4 <= length; i += 4) {
-    h = mixBlock(h, (bytes[i] as number) | ((bytes[i + 1] as number) << 8) | ((bytes[i + 2] as number) << 16) | ((bytes[i + 3] as number) << 24));
-  }
-  for (; i < length; i++) tail |= (bytes[i] as number) << (tailLength++ << 3);
   return finish(h, tail, tailLength, prefixLength + length);
 }
 
-// The hot path: hashes `text` from a state and finishes, with the state in locals. (Module-level
-// variables would be context slots, and on V8 11 every store of a number outside the small-integer
-// range into one allocates a heap number.) ASCII is mixed four characters at a time whatever the
-// alignment the prefix left: a block is the pending tail bytes plus the low bytes of the next
-// characters, the remaining bytes become the new tail. Kept small so that the JIT inlines it; the
-// first non-ASCII character hands the rest over to the UTF-8 encoder.
-function hashFrom(h: number, tail: number, tailLength: number, length: number, text: string): number {
+/**
+ * The hot path: the signed hash of the prefix behind the state arguments followed by `text`, with the
+ * state in locals. ASCII is mixed four characters at a time whatever the alignment the prefix left: a
+ * block is the pending tail bytes plus the low bytes of the next characters, the remaining bytes become
+ * the new tail. The first non-ASCII character hands the rest over to the UTF-8 encoder.
+ */
+export function hashText(h: number, tail: number, tailLength: number, length: number, text: string): number {
   const n = text.length;
   // shift = bits pending; for shift 0, `(word >>> 1) >>> 31` is 0 because ASCII leaves bit 31 clear.
   const shift = tailLength << 3;
@@ -143,19 +134,14 @@ function hashFrom(h: number, tail: number, tailLength: number, length: number, t
   }
   for (; i < n; i++) {
     const code = text.charCodeAt(i);
-    if (code >= 0x80) return hashNonAscii(h, tail, tailLength, length + i, text, i);
+    if (code >= 0x80) return hashBytes(h, tail, tailLength, length + i, scratch, encodeToScratch(text, i));
     tail |= code << (tailLength << 3);
     if (++tailLength === 4) {
       h = mixBlock(h, tail);
-      tail = 0;
-      tailLength = 0;
+      tail = tailLength = 0;
     }
   }
   return finish(h, tail, tailLength, length + n);
-}
-
-function hashNonAscii(h: number, tail: number, tailLength: number, length: number, text: string, from: number): number {
-  return hashBytes(h, tail, tailLength, length, scratch, encodeToScratch(text, from));
 }
 
 /**
@@ -163,35 +149,18 @@ function hashNonAscii(h: number, tail: number, tailLength: number, length: numbe
  * @example const state = murmur3Prefix('salt/')
  */
 export function murmur3Prefix(prefix: string, seed = 0): Murmur3State {
+  const n = encodeToScratch(prefix, 0);
   let h = seed | 0;
   let tail = 0;
   let tailLength = 0;
-  const n = prefix.length;
-  let i = 0;
-  for (; i < n; i++) {
-    const code = prefix.charCodeAt(i);
-    if (code >= 0x80) break;
-    tail |= code << (tailLength << 3);
+  for (let i = 0; i < n; i++) {
+    tail |= (scratch[i] as number) << (tailLength << 3);
     if (++tailLength === 4) {
       h = mixBlock(h, tail);
-      tail = 0;
-      tailLength = 0;
+      tail = tailLength = 0;
     }
   }
-  let length = n;
-  if (i < n) {
-    const m = encodeToScratch(prefix, i);
-    for (let j = 0; j < m; j++) {
-      tail |= (scratch[j] as number) << (tailLength << 3);
-      if (++tailLength === 4) {
-        h = mixBlock(h, tail);
-        tail = 0;
-        tailLength = 0;
-      }
-    }
-    length = i + m;
-  }
-  return { h, tail, tailLength, length };
+  return { h, tail, tailLength, length: n };
 }
 
 /**
@@ -199,7 +168,7 @@ export function murmur3Prefix(prefix: string, seed = 0): Murmur3State {
  * @example murmur3Resume(murmur3Prefix('flag/'), 'user-1') === murmur3('flag/user-1')
  */
 export function murmur3Resume(state: Murmur3State, text: string): number {
-  return hashFrom(state.h, state.tail, state.tailLength, state.length, text);
+  return hashText(state.h, state.tail, state.tailLength, state.length, text) >>> 0;
 }
 
 /**
@@ -207,5 +176,5 @@ export function murmur3Resume(state: Murmur3State, text: string): number {
  * @example murmur3('hello') // 613153351
  */
 export function murmur3(text: string, seed = 0): number {
-  return hashFrom(seed | 0, 0, 0, 0, text);
+  return hashText(seed | 0, 0, 0, 0, text) >>> 0;
 }

@@ -1,10 +1,9 @@
 import type { JsonValue } from '../model/common.js';
 import type { Context } from '../model/context.js';
-import type { Clause } from '../model/clause.js';
-import type { FlagConfig, Rule } from '../model/flag.js';
+import type { FlagConfig } from '../model/flag.js';
 import type { Segment } from '../model/segment.js';
 import type { Serve } from '../model/serve.js';
-import { bucketFrom, bucketFromCached, bucketPrefix, forgetCachedValue } from '../bucketing/bucket.js';
+import { bucketFrom, bucketFromCached, bucketPrefix, BUCKETS, forgetCachedValue } from '../bucketing/bucket.js';
 import type { Murmur3State } from '../bucketing/murmur3.js';
 import { makeDetail, type Detail, type ErrorCode, type Reason } from './detail.js';
 import { compileClause, EvaluationError, type ClauseMatcher, type ClauseScope } from './operators.js';
@@ -36,6 +35,7 @@ export interface EvaluateOptions {
 interface CompiledServe extends Murmur3State {
   readonly fixed: Detail | undefined;
   readonly bucketBy: string;
+  /** Cumulative weights: slice i serves details[i] to buckets below bounds[i]. */
   readonly bounds: readonly number[];
   readonly details: readonly Detail[];
   readonly missing: Detail;
@@ -46,19 +46,21 @@ interface CompiledRule {
   readonly serve: CompiledServe;
 }
 
+/** Every detail a flag can serve is built at compile time, so evaluation allocates nothing. */
 interface CompiledFlag {
   readonly config: FlagConfig;
-  readonly error: ErrorCode | undefined;
+  /** The config cannot be evaluated: every evaluation is an `ERROR` (`MALFORMED_FLAG`). */
+  readonly broken: boolean;
   readonly off: Detail;
   readonly prerequisiteFailed: Detail;
+  /** Set when a rule uses an operator this evaluator does not know: the flag then serves this. */
   readonly unsupported: Detail | undefined;
   readonly targets: ReadonlyMap<string, Detail> | undefined;
   readonly rules: readonly CompiledRule[];
   readonly fallthrough: CompiledServe;
   /**
    * What the flag serves whatever the context's key and other flags, when that is decided at compile
-   * time: off, an unsupported operator, or a flag without prerequisites, targets or rules (its
-   * fallthrough). Such flags skip the general path. Undefined otherwise.
+   * time (off, an unsupported operator, or nothing but a fallthrough). Such flags skip the general path.
    */
   readonly plain: CompiledServe | undefined;
 }
@@ -69,174 +71,71 @@ interface CompiledSegment {
   readonly rules: readonly (readonly ClauseMatcher[])[];
 }
 
-const BROKEN_DETAIL = makeDetail(null, undefined, 'ERROR', undefined, 'MALFORMED_FLAG');
-const NO_DETAILS: readonly Detail[] = [];
-const NO_BOUNDS: readonly number[] = [];
+const malformed = (message: string): EvaluationError => new EvaluationError('MALFORMED_FLAG', message);
+
+// Details of booleans and strings without a rule id are shared by every flag that serves them: most
+// flags serve the same few, so 10,000 boolean flags need a handful of details instead of 40,000.
+// Sharing is safe because details are frozen; the memo starts over past a bound.
+let sharedDetails = new Map<string, Detail>();
+
+function detailOf(value: JsonValue, variant: string, reason: Reason, ruleId?: string): Detail {
+  if (typeof variant !== 'string' || (ruleId !== undefined && typeof ruleId !== 'string')) return makeDetail(value, variant, reason, ruleId);
+  // One literal, so that every field sits inside the object (makeDetail adds fields afterwards).
+  if (ruleId !== undefined) return Object.freeze({ value, reason, variant, ruleId });
+  const type = typeof value;
+  if (type !== 'boolean' && type !== 'string') return Object.freeze({ value, reason, variant });
+  // Unambiguous: reasons are fixed words none of which is a prefix of another, and the variant's length comes first.
+  const key = `${variant.length}:${reason}${variant}${type}${value}`;
+  let detail = sharedDetails.get(key);
+  if (detail === undefined) {
+    if (sharedDetails.size >= 50_000) sharedDetails = new Map();
+    sharedDetails.set(key, (detail = Object.freeze({ value, reason, variant })));
+  }
+  return detail;
+}
+
 const NO_RULES: readonly CompiledRule[] = [];
+const fixedServes = new WeakMap<Detail, CompiledServe>();
 
 function fixedServe(fixed: Detail): CompiledServe {
-  return { fixed, bucketBy: '', h: 0, tail: 0, tailLength: 0, length: 0, bounds: NO_BOUNDS, details: NO_DETAILS, missing: fixed };
+  let serve = fixedServes.get(fixed);
+  if (serve === undefined) {
+    serve = { fixed, bucketBy: '', h: 0, tail: 0, tailLength: 0, length: 0, bounds: NO_RULES as [], details: NO_RULES as [], missing: fixed };
+    fixedServes.set(fixed, serve);
+  }
+  return serve;
 }
 
-const BROKEN_SERVE = fixedServe(BROKEN_DETAIL);
-
-function brokenFlag(config: FlagConfig, error: ErrorCode): CompiledFlag {
-  return {
-    config,
-    error,
-    off: BROKEN_DETAIL,
-    prerequisiteFailed: BROKEN_DETAIL,
-    unsupported: undefined,
-    targets: undefined,
-    rules: NO_RULES,
-    fallthrough: BROKEN_SERVE,
-    plain: undefined,
-  };
-}
-
-// Past this many entries a DetailCache starts over, so flags replaced over a long life cannot grow it without end.
-const DETAIL_CACHE_LIMIT = 50_000;
-const serveOf = new WeakMap<Detail, CompiledServe>();
-
-/**
- * Shares frozen details, and the fixed serves around them, between the flags of one set: most flags
- * serve the same few (value, variant, reason) triples, so 10,000 boolean flags need a handful of
- * details instead of 50,000. Rule matches (which carry a rule id) and details of object values or -0
- * are not shared. Sharing is safe because details are frozen.
- */
-class DetailCache {
-  private byReason = new Map<Reason, Map<string, Map<unknown, Detail>>>();
-  // Shared details get small ids, so that lists of them can be keyed by a string.
-  private ids = new Map<Detail, number>();
-  private lists = new Map<string, readonly Detail[] | readonly number[]>();
-  private size = 0;
-
-  detail(value: JsonValue, variant: string, reason: Reason, ruleId: string | undefined): Detail {
-    if (ruleId !== undefined || typeof variant !== 'string' || (typeof value === 'object' && value !== null) || Object.is(value, -0)) {
-      return makeServedDetail(value, variant, reason, ruleId);
-    }
-    let byVariant = this.byReason.get(reason);
-    if (byVariant === undefined) this.byReason.set(reason, (byVariant = new Map()));
-    let byValue = byVariant.get(variant);
-    if (byValue === undefined) byVariant.set(variant, (byValue = new Map()));
-    let detail = byValue.get(value);
-    if (detail === undefined) {
-      this.grow();
-      byValue.set(value, (detail = makeServedDetail(value, variant, reason, undefined)));
-      this.ids.set(detail, this.ids.size);
-    }
-    return detail;
-  }
-
-  /** Shares equal lists of rollout bounds between rollouts (most use a few common percentages). */
-  bounds(bounds: readonly number[]): readonly number[] {
-    const key = `b${bounds.join(',')}`;
-    const shared = this.lists.get(key) as readonly number[] | undefined;
-    if (shared !== undefined) return shared;
-    this.grow();
-    this.lists.set(key, bounds);
-    return bounds;
-  }
-
-  /** Shares equal lists of shared details between rollouts; lists holding another detail stay as they are. */
-  details(details: readonly Detail[]): readonly Detail[] {
-    let key = 'd';
-    for (let i = 0; i < details.length; i++) {
-      const id = this.ids.get(details[i] as Detail);
-      if (id === undefined) return details;
-      key += `,${id}`;
-    }
-    const shared = this.lists.get(key) as readonly Detail[] | undefined;
-    if (shared !== undefined) return shared;
-    this.grow();
-    this.lists.set(key, details);
-    return details;
-  }
-
-  private grow(): void {
-    if (++this.size > DETAIL_CACHE_LIMIT) {
-      this.byReason = new Map();
-      this.ids = new Map();
-      this.lists = new Map();
-      this.size = 0;
-    }
-  }
-
-  serve(fixed: Detail): CompiledServe {
-    let compiled = serveOf.get(fixed);
-    if (compiled === undefined) serveOf.set(fixed, (compiled = fixedServe(fixed)));
-    return compiled;
-  }
-}
-
-function newDetail(cache: DetailCache | undefined, value: JsonValue, variant: string, reason: Reason, ruleId?: string): Detail {
-  return cache === undefined ? makeServedDetail(value, variant, reason, ruleId) : cache.detail(value, variant, reason, ruleId);
-}
-
-/**
- * makeDetail() for what a flag serves: the same frozen object, with the same keys in the same order,
- * but written as one literal, so all its fields sit inside the object (makeDetail adds `variant` and
- * `ruleId` afterwards, which puts them in a separate property array: 40 bytes more per detail).
- */
-function makeServedDetail(value: JsonValue, variant: string, reason: Reason, ruleId: string | undefined): Detail {
-  if (typeof variant !== 'string') return makeDetail(value, variant, reason, ruleId);
-  if (ruleId === undefined) return Object.freeze({ value, reason, variant });
-  if (typeof ruleId !== 'string') return makeDetail(value, variant, reason, ruleId);
-  return Object.freeze({ value, reason, variant, ruleId });
-}
+const BROKEN = makeDetail(null, undefined, 'ERROR', undefined, 'MALFORMED_FLAG');
+const NEVER: ClauseMatcher = () => false;
 
 type Variants = FlagConfig['variants'];
 
-// The value of a variant; the last of duplicate keys wins (as if the variants were put in a Map, which
-// costs more than this scan of two or three variants).
+// The value of a variant; the last of duplicate keys wins (as if the variants were put in a Map).
 function variantValue(variants: Variants, variant: string): JsonValue {
   for (let i = variants.length - 1; i >= 0; i--) {
     const v = variants[i] as Variants[number];
     const key: unknown = v.key;
     if (key === variant || (key !== key && variant !== variant)) return v.value;
   }
-  throw new EvaluationError('MALFORMED_FLAG', `unknown variant "${variant}"`);
+  throw malformed(`unknown variant ${variant}`);
 }
 
-function compileServe(
-  config: FlagConfig,
-  values: Variants,
-  cache: DetailCache | undefined,
-  missing: Detail,
-  serve: Serve,
-  reason: 'RULE_MATCH' | 'FALLTHROUGH',
-  ruleId: string | undefined,
-): CompiledServe {
-  if ('variant' in serve) {
-    const fixed = newDetail(cache, variantValue(values, serve.variant), serve.variant, reason, ruleId);
-    return cache === undefined || ruleId !== undefined ? fixedServe(fixed) : cache.serve(fixed);
-  }
+function compileServe(config: FlagConfig, missing: Detail, serve: Serve, reason: 'RULE_MATCH' | 'FALLTHROUGH', ruleId?: string): CompiledServe {
+  const variants = config.variants;
+  if ('variant' in serve) return fixedServe(detailOf(variantValue(variants, serve.variant), serve.variant, reason, ruleId));
   const rollout = serve.rollout;
-  const slices = rollout.variants;
-  if (!Array.isArray(slices)) throw new EvaluationError('MALFORMED_FLAG', 'rollout variants must be a list');
-  const bounds: number[] = new Array<number>(slices.length);
-  const details: Detail[] = new Array<Detail>(slices.length);
+  if (!Array.isArray(rollout.variants)) throw malformed('rollout variants');
+  // map(), not push(): arrays grown by push() keep room for 17 elements, which thousands of rollouts would carry.
   let total = 0;
-  for (let i = 0; i < slices.length; i++) {
-    const slice = slices[i] as (typeof slices)[number];
-    if (!Number.isInteger(slice.weight) || slice.weight < 0) throw new EvaluationError('MALFORMED_FLAG', 'bad rollout weight');
-    total += slice.weight;
-    bounds[i] = total;
-    details[i] = newDetail(cache, variantValue(values, slice.variant), slice.variant, reason, ruleId);
-  }
-  if (total !== 100_000) throw new EvaluationError('MALFORMED_FLAG', `rollout weights sum to ${total}`);
+  const bounds = rollout.variants.map(({ weight }) => {
+    if (!Number.isInteger(weight) || weight < 0) throw malformed('rollout weight');
+    return (total += weight);
+  });
+  if (total !== BUCKETS) throw malformed('rollout weights');
+  const details = rollout.variants.map((slice) => detailOf(variantValue(variants, slice.variant), slice.variant, reason, ruleId));
   const prefix = bucketPrefix(rollout.salt ?? config.key);
-  return {
-    fixed: undefined,
-    bucketBy: rollout.bucketBy ?? 'key',
-    h: prefix.h,
-    tail: prefix.tail,
-    tailLength: prefix.tailLength,
-    length: prefix.length,
-    bounds: cache === undefined ? bounds : cache.bounds(bounds),
-    details: cache === undefined ? details : cache.details(details),
-    missing,
-  };
+  return { fixed: undefined, bucketBy: rollout.bucketBy ?? 'key', h: prefix.h, tail: prefix.tail, tailLength: prefix.tailLength, length: prefix.length, bounds, details, missing };
 }
 
 /** What a flag serves when its evaluation needs an operator this evaluator does not know. */
@@ -244,74 +143,50 @@ function unsupportedDetail(flag: CompiledFlag): Detail {
   return flag.unsupported ?? makeDetail(flag.off.value, flag.off.variant, 'ERROR', undefined, 'UNSUPPORTED_OPERATOR');
 }
 
-const NEVER: ClauseMatcher = () => false;
+const isUnsupported = (error: unknown): boolean => error instanceof EvaluationError && error.code === 'UNSUPPORTED_OPERATOR';
 
-/**
- * Compiles a flag config once: every detail it can serve is built here (or shared through `cache`), so
- * evaluation allocates nothing. No closures per flag: a set compiles thousands of flags at start-up,
- * mostly before the JIT has warmed up.
- */
-function compileFlag(config: FlagConfig, cache?: DetailCache): CompiledFlag {
+/** Compiles a flag config once. No closures per flag: a set compiles thousands of flags at start-up. */
+function compileFlag(config: FlagConfig): CompiledFlag {
   try {
     const values = config.variants;
-    // Fails on what a Map built from the variants would have failed on: a non-iterable list, or a
-    // missing variant object.
-    if (Array.isArray(values)) {
-      for (let i = 0; i < values.length; i++) if (values[i] === null || values[i] === undefined) throw new EvaluationError('MALFORMED_FLAG', 'missing variant');
-    } else {
-      for (const v of values as Iterable<unknown>) if (v === null || v === undefined) throw new EvaluationError('MALFORMED_FLAG', 'missing variant');
-    }
-    const offValue = variantValue(values, config.offVariant);
-    const off = newDetail(cache, offValue, config.offVariant, config.killed === true ? 'KILLED' : 'OFF');
-    const prerequisiteFailed = newDetail(cache, offValue, config.offVariant, 'PREREQUISITE_FAILED');
-    const missing = newDetail(cache, offValue, config.offVariant, 'BUCKET_KEY_MISSING');
-
+    for (const v of values as Iterable<unknown>) if (v === null || v === undefined) throw malformed('missing variant');
+    const offVariant = config.offVariant;
+    const offValue = variantValue(values, offVariant);
+    const off = detailOf(offValue, offVariant, config.killed === true ? 'KILLED' : 'OFF');
+    const missing = detailOf(offValue, offVariant, 'BUCKET_KEY_MISSING');
     let unsupported: Detail | undefined;
     let targets: Map<string, Detail> | undefined;
-    const configTargets = config.targets;
-    // (An empty list is the common case; for...of would still build an iterator for it.)
-    if (!Array.isArray(configTargets) || configTargets.length > 0) for (const target of configTargets) {
-      const detail = newDetail(cache, variantValue(values, target.variant), target.variant, 'TARGET_MATCH');
+    for (const target of config.targets) {
+      const detail = detailOf(variantValue(values, target.variant), target.variant, 'TARGET_MATCH');
       targets ??= new Map();
       for (const key of target.values) if (!targets.has(key)) targets.set(key, detail);
     }
-    const configRules = config.rules;
-    if (!Array.isArray(configRules)) throw new EvaluationError('MALFORMED_FLAG', 'rules must be a list');
-    let rules = NO_RULES;
-    if (configRules.length > 0) {
-      const compiledRules: CompiledRule[] = new Array<CompiledRule>(configRules.length);
-      for (let r = 0; r < configRules.length; r++) {
-        const rule = configRules[r] as Rule;
-        const source = rule.clauses;
-        if (!Array.isArray(source)) throw new EvaluationError('MALFORMED_FLAG', 'clauses must be a list');
-        const clauses: ClauseMatcher[] = new Array<ClauseMatcher>(source.length);
-        for (let c = 0; c < source.length; c++) {
-          try {
-            clauses[c] = compileClause(source[c] as Clause);
-          } catch (error) {
-            if (error instanceof EvaluationError && error.code === 'UNSUPPORTED_OPERATOR') {
-              unsupported = makeDetail(offValue, config.offVariant, 'ERROR', undefined, 'UNSUPPORTED_OPERATOR');
-              clauses[c] = NEVER;
-            } else {
-              throw error;
-            }
-          }
+    if (!Array.isArray(config.rules)) throw malformed('rules');
+    const rules = config.rules.length === 0 ? NO_RULES : config.rules.map((rule): CompiledRule => {
+      if (!Array.isArray(rule.clauses)) throw malformed('clauses');
+      const clauses = rule.clauses.map((clause) => {
+        try {
+          return compileClause(clause);
+        } catch (error) {
+          if (!isUnsupported(error)) throw error;
+          unsupported = makeDetail(offValue, offVariant, 'ERROR', undefined, 'UNSUPPORTED_OPERATOR');
+          return NEVER;
         }
-        compiledRules[r] = { clauses, serve: compileServe(config, values, cache, missing, rule.serve, 'RULE_MATCH', rule.id) };
-      }
-      rules = compiledRules;
-    }
-    const fallthrough = compileServe(config, values, cache, missing, config.fallthrough, 'FALLTHROUGH', undefined);
-    if (!Array.isArray(config.prerequisites)) throw new EvaluationError('MALFORMED_FLAG', 'prerequisites must be a list');
+      });
+      return { clauses, serve: compileServe(config, missing, rule.serve, 'RULE_MATCH', rule.id) };
+    });
+    const fallthrough = compileServe(config, missing, config.fallthrough, 'FALLTHROUGH');
+    if (!Array.isArray(config.prerequisites)) throw malformed('prerequisites');
     // The same order as Engine.run: off first, then an unsupported operator, then the general path.
     let plain: CompiledServe | undefined;
-    if (config.enabled !== true) plain = cache === undefined ? fixedServe(off) : cache.serve(off);
+    if (config.enabled !== true) plain = fixedServe(off);
     else if (unsupported !== undefined) plain = fixedServe(unsupported);
     else if (config.prerequisites.length === 0 && targets === undefined && rules.length === 0) plain = fallthrough;
-    return { config, error: undefined, off, prerequisiteFailed, unsupported, targets, rules, fallthrough, plain };
-  } catch (error) {
-    if (error instanceof EvaluationError) return brokenFlag(config, error.code);
-    return brokenFlag(config, 'MALFORMED_FLAG');
+    const prerequisiteFailed = detailOf(offValue, offVariant, 'PREREQUISITE_FAILED');
+    return { config, broken: false, off, prerequisiteFailed, unsupported, targets, rules, fallthrough, plain };
+  } catch {
+    const fallthrough = fixedServe(BROKEN);
+    return { config, broken: true, off: BROKEN, prerequisiteFailed: BROKEN, unsupported: undefined, targets: undefined, rules: NO_RULES, fallthrough, plain: undefined };
   }
 }
 
@@ -323,15 +198,16 @@ function compileSegment(segment: Segment): CompiledSegment {
   };
 }
 
-function serve(compiled: CompiledServe, context: Context): Detail {
-  const fixed = compiled.fixed;
-  if (fixed !== undefined) return fixed;
+/** The context's bucketing value for a rollout: a string, or a finite number as a string. */
+function bucketValue(compiled: CompiledServe, context: Context): string | undefined {
   const raw = context[compiled.bucketBy];
-  let value: string;
-  if (typeof raw === 'string') value = raw;
-  else if (typeof raw === 'number' && Number.isFinite(raw)) value = String(raw);
-  else return compiled.missing;
-  return slice(compiled, bucketFrom(compiled, value));
+  return typeof raw === 'string' ? raw : typeof raw === 'number' && Number.isFinite(raw) ? String(raw) : undefined;
+}
+
+function serve(compiled: CompiledServe, context: Context): Detail {
+  if (compiled.fixed !== undefined) return compiled.fixed;
+  const value = bucketValue(compiled, context);
+  return value === undefined ? compiled.missing : slice(compiled, bucketFrom(compiled, value));
 }
 
 /**
@@ -340,14 +216,9 @@ function serve(compiled: CompiledServe, context: Context): Detail {
  * single evaluations never carry this path in their optimised code.
  */
 function serveCached(compiled: CompiledServe, context: Context): Detail {
-  const fixed = compiled.fixed;
-  if (fixed !== undefined) return fixed;
-  const raw = context[compiled.bucketBy];
-  let value: string;
-  if (typeof raw === 'string') value = raw;
-  else if (typeof raw === 'number' && Number.isFinite(raw)) value = String(raw);
-  else return compiled.missing;
-  return slice(compiled, bucketFromCached(compiled, value));
+  if (compiled.fixed !== undefined) return compiled.fixed;
+  const value = bucketValue(compiled, context);
+  return value === undefined ? compiled.missing : slice(compiled, bucketFromCached(compiled, value));
 }
 
 // The served slice is the first whose cumulative bound exceeds bucket b, i.e. the number of bounds at
@@ -355,24 +226,34 @@ function serveCached(compiled: CompiledServe, context: Context): Detail {
 // slice a user lands in is unpredictable, and a mispredicted branch costs more than the count.
 function slice(compiled: CompiledServe, b: number): Detail {
   const bounds = compiled.bounds;
-  const last = bounds.length - 1;
   let i = 0;
-  for (let k = 0; k < last; k++) i += Number(b >= (bounds[k] as number));
+  for (let k = bounds.length - 2; k >= 0; k--) i += Number(b >= (bounds[k] as number));
   return compiled.details[i] as Detail;
 }
 
+function allMatch(clauses: readonly ClauseMatcher[], context: Context, scope: ClauseScope): boolean {
+  for (let i = 0; i < clauses.length; i++) if (!(clauses[i] as ClauseMatcher)(context, scope)) return false;
+  return true;
+}
+
+const notFound = (defaultValue: JsonValue): Detail => makeDetail(defaultValue, undefined, 'FLAG_NOT_FOUND', undefined, 'FLAG_NOT_FOUND');
+
 /**
- * The evaluation engine over a mutable set of flags and segments, with each flag compiled on first
- * use. It is the in-memory store both SDKs evaluate from.
+ * The evaluation engine over a set of flags and segments, each compiled on first use. Fields are
+ * declared, not initialised in the class body: class fields would cost the browser bundle a helper.
  */
 class Engine implements ClauseScope {
-  targetKey: string | undefined = undefined;
-  private depth = 0;
+  declare targetKey: string | undefined;
+  declare private depth: number;
+  declare private readonly flagFor: (key: string) => CompiledFlag | undefined;
+  declare private readonly segmentFor: (key: string) => CompiledSegment | undefined;
 
-  constructor(
-    private readonly flagFor: (key: string) => CompiledFlag | undefined,
-    private readonly segmentFor: (key: string) => CompiledSegment | undefined,
-  ) {}
+  constructor(flagFor: (key: string) => CompiledFlag | undefined, segmentFor: (key: string) => CompiledSegment | undefined) {
+    this.targetKey = undefined;
+    this.depth = 0;
+    this.flagFor = flagFor;
+    this.segmentFor = segmentFor;
+  }
 
   inSegment(segmentKey: string, context: Context): boolean {
     const segment = this.segmentFor(segmentKey);
@@ -382,7 +263,7 @@ class Engine implements ClauseScope {
       if (segment.included.has(key)) return true;
       if (segment.excluded.has(key)) return false;
     }
-    if (++this.depth > MAX_DEPTH) throw new EvaluationError('SEGMENT_CYCLE', `segments nest deeper than ${MAX_DEPTH} (cycle?)`);
+    if (++this.depth > MAX_DEPTH) throw new EvaluationError('SEGMENT_CYCLE', 'segments nest too deep');
     try {
       for (const rule of segment.rules) if (allMatch(rule, context, this)) return true;
       return false;
@@ -392,16 +273,14 @@ class Engine implements ClauseScope {
   }
 
   run(flag: CompiledFlag, context: Context, chain: string[] | undefined): Detail {
-    if (flag.error !== undefined) throw new EvaluationError('MALFORMED_FLAG', flag.error);
+    if (flag.broken) throw malformed('broken flag');
     const config = flag.config;
     if (config.enabled !== true) return flag.off;
     if (flag.unsupported !== undefined) return flag.unsupported;
     if (config.prerequisites.length > 0 && this.failsPrerequisites(flag, context, chain)) return flag.prerequisiteFailed;
     const key = this.targetKey;
-    if (key !== undefined && flag.targets !== undefined) {
-      const target = flag.targets.get(key);
-      if (target !== undefined) return target;
-    }
+    const target = key === undefined ? undefined : flag.targets?.get(key);
+    if (target !== undefined) return target;
     const rules = flag.rules;
     for (let i = 0; i < rules.length; i++) {
       const rule = rules[i] as CompiledRule;
@@ -412,11 +291,10 @@ class Engine implements ClauseScope {
 
   // Out of run(), so that run() stays small enough for the JIT to inline it.
   private failsPrerequisites(flag: CompiledFlag, context: Context, chain: string[] | undefined): boolean {
-    const config = flag.config;
-    const path = chain ?? [config.key];
+    const path = chain ?? [flag.config.key];
     if (path.length > MAX_DEPTH) throw new EvaluationError('PREREQUISITE_CYCLE', 'prerequisites nest too deep');
-    for (const prerequisite of config.prerequisites) {
-      if (path.includes(prerequisite.flag)) throw new EvaluationError('PREREQUISITE_CYCLE', `prerequisite cycle through "${prerequisite.flag}"`);
+    for (const prerequisite of flag.config.prerequisites) {
+      if (path.includes(prerequisite.flag)) throw new EvaluationError('PREREQUISITE_CYCLE', `cycle through ${prerequisite.flag}`);
       const other = this.flagFor(prerequisite.flag);
       if (other === undefined) return true;
       path.push(prerequisite.flag);
@@ -425,12 +303,12 @@ class Engine implements ClauseScope {
         result = this.run(other, context, path);
       } catch (error) {
         // An unknown operator met in a segment fails the prerequisite softly, as one in its own rules does.
-        if (!(error instanceof EvaluationError && error.code === 'UNSUPPORTED_OPERATOR')) throw error;
+        if (!isUnsupported(error)) throw error;
         result = unsupportedDetail(other);
       }
       path.pop();
-      if (result.reason === 'OFF' || result.reason === 'KILLED' || result.reason === 'ERROR') return true;
-      if (result.reason === 'PREREQUISITE_FAILED' || result.variant !== prerequisite.variant) return true;
+      const reason = result.reason;
+      if (reason === 'OFF' || reason === 'KILLED' || reason === 'ERROR' || reason === 'PREREQUISITE_FAILED' || result.variant !== prerequisite.variant) return true;
     }
     return false;
   }
@@ -446,41 +324,20 @@ class Engine implements ClauseScope {
       return this.run(flag, ctx, undefined);
     } catch (error) {
       // An unknown operator met in a segment serves the offVariant, as one in the flag's own rules does.
-      if (error instanceof EvaluationError && error.code === 'UNSUPPORTED_OPERATOR') return unsupportedDetail(flag);
+      if (isUnsupported(error)) return unsupportedDetail(flag);
       const code: ErrorCode = error instanceof EvaluationError ? error.code : 'GENERAL';
       return makeDetail(defaultValue, undefined, 'ERROR', undefined, code);
     }
   }
 }
 
-function allMatch(clauses: readonly ClauseMatcher[], context: Context, scope: ClauseScope): boolean {
-  for (let i = 0; i < clauses.length; i++) if (!(clauses[i] as ClauseMatcher)(context, scope)) return false;
-  return true;
-}
-
-function notFound(defaultValue: JsonValue): Detail {
-  return makeDetail(defaultValue, undefined, 'FLAG_NOT_FOUND', undefined, 'FLAG_NOT_FOUND');
-}
-
 const compiledFlags = new WeakMap<FlagConfig, CompiledFlag>();
 const compiledSegments = new WeakMap<Segment, CompiledSegment>();
 
-function cachedFlag(config: FlagConfig): CompiledFlag {
-  let compiled = compiledFlags.get(config);
-  if (compiled === undefined) {
-    compiled = compileFlag(config);
-    compiledFlags.set(config, compiled);
-  }
-  return compiled;
-}
-
-function cachedSegment(segment: Segment): CompiledSegment {
-  let compiled = compiledSegments.get(segment);
-  if (compiled === undefined) {
-    compiled = compileSegment(segment);
-    compiledSegments.set(segment, compiled);
-  }
-  return compiled;
+function memo<K extends object, V>(cache: WeakMap<K, V>, key: K, compile: (key: K) => V): V {
+  let value = cache.get(key);
+  if (value === undefined) cache.set(key, (value = compile(key)));
+  return value;
 }
 
 /**
@@ -493,19 +350,17 @@ export function evaluate(flag: FlagConfig | undefined, context: Context, options
   const defaultValue = options?.defaultValue ?? null;
   try {
     if (flag === undefined || flag === null || typeof flag !== 'object') return notFound(defaultValue);
-    const flags = options.flags;
-    const segments = options.segments;
     const engine = new Engine(
       (key) => {
-        const other = flags?.get(key);
-        return other === undefined ? undefined : cachedFlag(other);
+        const other = options.flags?.get(key);
+        return other === undefined ? undefined : memo(compiledFlags, other, compileFlag);
       },
       (key) => {
-        const segment = segments?.get(key);
-        return segment === undefined ? undefined : cachedSegment(segment);
+        const segment = options.segments?.get(key);
+        return segment === undefined ? undefined : memo(compiledSegments, segment, compileSegment);
       },
     );
-    return engine.evaluate(cachedFlag(flag), context, defaultValue, options.targetKey);
+    return engine.evaluate(memo(compiledFlags, flag, compileFlag), context, defaultValue, options.targetKey);
   } catch {
     return makeDetail(defaultValue, undefined, 'ERROR', undefined, 'GENERAL');
   }
@@ -539,70 +394,63 @@ export interface FlagSet {
   replace(init: FlagSetInit): void;
 }
 
-interface FlagEntry {
+interface Entry<T, C> {
   readonly key: string;
-  readonly config: FlagConfig;
-  compiled: CompiledFlag | undefined;
+  readonly config: T;
+  compiled: C | undefined;
 }
 
-interface SegmentEntry {
-  readonly segment: Segment;
-  compiled: CompiledSegment | undefined;
-}
+type FlagEntry = Entry<FlagConfig, CompiledFlag>;
+type SegmentEntry = Entry<Segment, CompiledSegment>;
+
+const flagEntry = (config: FlagConfig): FlagEntry => ({ key: config.key, config, compiled: undefined });
+const segmentEntry = (segment: Segment): SegmentEntry => ({ key: segment.key, config: segment, compiled: undefined });
 
 /**
  * Creates a {@link FlagSet}.
  * @example const set = createFlagSet({ flags: snapshot.flags, segments: snapshot.segments })
  */
 export function createFlagSet(init: FlagSetInit = {}): FlagSet {
-  let flagEntries = new Map<string, FlagEntry>();
-  let segmentEntries = new Map<string, SegmentEntry>();
-  let details = new DetailCache();
+  let flags = new Map<string, FlagEntry>();
+  let segments = new Map<string, SegmentEntry>();
 
-  const compiledFlag = (entry: FlagEntry): CompiledFlag => (entry.compiled ??= compileFlag(entry.config, details));
+  const compiledFlag = (entry: FlagEntry): CompiledFlag => (entry.compiled ??= compileFlag(entry.config));
   const engine = new Engine(
     (key) => {
-      const entry = flagEntries.get(key);
+      const entry = flags.get(key);
       return entry === undefined ? undefined : compiledFlag(entry);
     },
     (key) => {
-      const entry = segmentEntries.get(key);
-      if (entry === undefined) return undefined;
-      return (entry.compiled ??= compileSegment(entry.segment));
+      const entry = segments.get(key);
+      return entry === undefined ? undefined : (entry.compiled ??= compileSegment(entry.config));
     },
   );
 
   const replace = (next: FlagSetInit): void => {
-    const flags = new Map<string, FlagEntry>();
-    for (const config of next.flags ?? []) flags.set(config.key, { key: config.key, config, compiled: undefined });
-    const segments = new Map<string, SegmentEntry>();
-    for (const segment of next.segments ?? []) segments.set(segment.key, { segment, compiled: undefined });
-    flagEntries = flags;
-    segmentEntries = segments;
-    details = new DetailCache();
+    flags = new Map((next.flags ?? []).map((f) => [f.key, flagEntry(f)]));
+    segments = new Map((next.segments ?? []).map((s) => [s.key, segmentEntry(s)]));
   };
   replace(init);
 
   return {
     evaluate(key, context, defaultValue, targetKey) {
-      const entry = flagEntries.get(key);
-      if (entry === undefined) return notFound(defaultValue);
-      return engine.evaluate(compiledFlag(entry), context, defaultValue, targetKey);
+      const entry = flags.get(key);
+      return entry === undefined ? notFound(defaultValue) : engine.evaluate(entry.compiled ?? compiledFlag(entry), context, defaultValue, targetKey);
     },
     evaluateAll(context, targetKey) {
       // A plain object, but in dictionary mode from the start: adding a thousand keys to `{}` walks V8's
       // shared map-transition tree, and when other code has built objects with the same keys in the
       // same order (a peer SDK's config, a parsed copy of an earlier result) that walk can cost 8x more.
-      const result: Record<string, Detail> = Object.setPrototypeOf(Object.create(null), Object.prototype) as Record<string, Detail>;
+      const result = Object.setPrototypeOf(Object.create(null), Object.prototype) as Record<string, Detail>;
       const ctx: Context = context !== null && typeof context === 'object' ? context : {};
       try {
         // values(), not entries(): destructuring [key, entry] pairs costs more than evaluating most flags.
-        for (const entry of flagEntries.values()) {
+        for (const entry of flags.values()) {
           const flag = entry.compiled ?? compiledFlag(entry);
           const plain = flag.plain;
           let detail: Detail;
           if (plain === undefined) {
-            detail = engine.evaluate(flag, context, null, targetKey);
+            detail = engine.evaluate(flag, ctx, null, targetKey);
           } else {
             // What engine.evaluate does for a plain flag, with the context's value encoded once.
             try {
@@ -618,21 +466,21 @@ export function createFlagSet(init: FlagSetInit = {}): FlagSet {
       }
       return result;
     },
-    get: (key) => flagEntries.get(key)?.config,
-    keys: () => [...flagEntries.keys()],
-    flags: () => [...flagEntries.values()].map((e) => e.config),
-    segments: () => [...segmentEntries.values()].map((e) => e.segment),
+    get: (key) => flags.get(key)?.config,
+    keys: () => [...flags.keys()],
+    flags: () => [...flags.values()].map((e) => e.config),
+    segments: () => [...segments.values()].map((e) => e.config),
     upsertFlag(flag) {
-      flagEntries.set(flag.key, { key: flag.key, config: flag, compiled: undefined });
+      flags.set(flag.key, flagEntry(flag));
     },
     removeFlag(key) {
-      flagEntries.delete(key);
+      flags.delete(key);
     },
     upsertSegment(segment) {
-      segmentEntries.set(segment.key, { segment, compiled: undefined });
+      segments.set(segment.key, segmentEntry(segment));
     },
     removeSegment(key) {
-      segmentEntries.delete(key);
+      segments.delete(key);
     },
     replace,
   };

@@ -9,8 +9,12 @@ export const MAX_REGEX_INPUT = 1024;
 
 /** Thrown inside the evaluator for configs it cannot evaluate; evaluate() turns it into an ERROR detail. */
 export class EvaluationError extends Error {
-  constructor(readonly code: 'MALFORMED_FLAG' | 'UNSUPPORTED_OPERATOR' | 'PREREQUISITE_CYCLE' | 'SEGMENT_CYCLE', message: string) {
+  // Declared and assigned, not a parameter property: as a class field it would cost the browser bundle
+  // a define-property helper.
+  declare readonly code: 'MALFORMED_FLAG' | 'UNSUPPORTED_OPERATOR' | 'PREREQUISITE_CYCLE' | 'SEGMENT_CYCLE';
+  constructor(code: EvaluationError['code'], message: string) {
     super(message);
+    (this as { code: EvaluationError['code'] }).code = code;
   }
 }
 
