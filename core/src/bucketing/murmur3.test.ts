@@ -21,6 +21,16 @@ describe('murmur3', () => {
     fc.assert(fc.property(fc.string({ unit: 'grapheme', maxLength: 40 }), (text) => murmur3(text) === murmurhash.v3(text)), { numRuns: 2000 });
   });
 
+  it('hashes long non-ASCII strings, which outgrow the scratch buffer, as the reference does', () => {
+    // Each length needs a bigger buffer than the one before, so every call replaces the scratch space.
+    for (const n of [90, 200, 700, 3000]) {
+      const text = 'é😀x'.repeat(n);
+      expect(murmur3(text)).toBe(murmurhash.v3(text));
+      expect(murmur3Resume(murmur3Prefix('salt/'), `ab${text}`)).toBe(murmurhash.v3(`salt/ab${text}`));
+      expect(murmur3Prefix(text).length).toBe(new TextEncoder().encode(text).length);
+    }
+  });
+
   it('resumes from a prefix state exactly as hashing the concatenation', () => {
     fc.assert(
       fc.property(fc.string({ unit: 'binary', maxLength: 30 }), fc.string({ unit: 'binary', maxLength: 30 }), (prefix, rest) => {

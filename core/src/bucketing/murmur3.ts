@@ -134,7 +134,7 @@ export function hashText(h: number, tail: number, tailLength: number, length: nu
   }
   for (; i < n; i++) {
     const code = text.charCodeAt(i);
-    if (code >= 0x80) return hashBytes(h, tail, tailLength, length + i, scratch, encodeToScratch(text, i));
+    if (code >= 0x80) return hashNonAscii(h, tail, tailLength, length + i, text, i);
     tail |= code << (tailLength << 3);
     if (++tailLength === 4) {
       h = mixBlock(h, tail);
@@ -142,6 +142,11 @@ export function hashText(h: number, tail: number, tailLength: number, length: nu
     }
   }
   return finish(h, tail, tailLength, length + n);
+}
+
+function hashNonAscii(h: number, tail: number, tailLength: number, length: number, text: string, from: number): number {
+  const n = encodeToScratch(text, from); // first: it may replace the scratch buffer
+  return hashBytes(h, tail, tailLength, length, scratch, n);
 }
 
 /**
@@ -176,5 +181,8 @@ export function murmur3Resume(state: Murmur3State, text: string): number {
  * @example murmur3('hello') // 613153351
  */
 export function murmur3(text: string, seed = 0): number {
-  return hashText(seed | 0, 0, 0, 0, text) >>> 0;
+  // Through the UTF-8 bytes: short code for one-off hashes (target keys, bucket()); the evaluator's hot
+  // path resumes a salt's prefix state with hashText instead.
+  const length = encodeToScratch(text, 0); // first: it may replace the scratch buffer
+  return hashBytes(seed | 0, 0, 0, 0, scratch, length) >>> 0;
 }

@@ -6,10 +6,9 @@ import type { Serve } from '../model/serve.js';
 import { bucketFrom, bucketFromCached, bucketPrefix, BUCKETS, forgetCachedValue } from '../bucketing/bucket.js';
 import type { Murmur3State } from '../bucketing/murmur3.js';
 import { makeDetail, type Detail, type ErrorCode, type Reason } from './detail.js';
-import { compileClause, EvaluationError, type ClauseMatcher, type ClauseScope } from './operators.js';
+import { allMatch, compileClause, compileSegment, EvaluationError, MAX_DEPTH, type ClauseMatcher, type ClauseScope, type CompiledSegment } from './operators.js';
 
-/** Deepest chain of prerequisites or nested segments followed before giving up with `ERROR`. */
-export const MAX_DEPTH = 16;
+export { MAX_DEPTH } from './operators.js';
 
 /** Anything with `get(key)`, such as a `Map`. @example const flags: Lookup<FlagConfig> = new Map() */
 export interface Lookup<V> {
@@ -63,12 +62,6 @@ interface CompiledFlag {
    * time (off, an unsupported operator, or nothing but a fallthrough). Such flags skip the general path.
    */
   readonly plain: CompiledServe | undefined;
-}
-
-interface CompiledSegment {
-  readonly included: ReadonlySet<string>;
-  readonly excluded: ReadonlySet<string>;
-  readonly rules: readonly (readonly ClauseMatcher[])[];
 }
 
 const malformed = (message: string): EvaluationError => new EvaluationError('MALFORMED_FLAG', message);
@@ -190,14 +183,6 @@ function compileFlag(config: FlagConfig): CompiledFlag {
   }
 }
 
-function compileSegment(segment: Segment): CompiledSegment {
-  return {
-    included: new Set(segment.included),
-    excluded: new Set(segment.excluded),
-    rules: segment.rules.map((rule) => rule.clauses.map(compileClause)),
-  };
-}
-
 /** The context's bucketing value for a rollout: a string, or a finite number as a string. */
 function bucketValue(compiled: CompiledServe, context: Context): string | undefined {
   const raw = context[compiled.bucketBy];
@@ -229,11 +214,6 @@ function slice(compiled: CompiledServe, b: number): Detail {
   let i = 0;
   for (let k = bounds.length - 2; k >= 0; k--) i += Number(b >= (bounds[k] as number));
   return compiled.details[i] as Detail;
-}
-
-function allMatch(clauses: readonly ClauseMatcher[], context: Context, scope: ClauseScope): boolean {
-  for (let i = 0; i < clauses.length; i++) if (!(clauses[i] as ClauseMatcher)(context, scope)) return false;
-  return true;
 }
 
 const notFound = (defaultValue: JsonValue): Detail => makeDetail(defaultValue, undefined, 'FLAG_NOT_FOUND', undefined, 'FLAG_NOT_FOUND');
@@ -352,15 +332,15 @@ export function evaluate(flag: FlagConfig | undefined, context: Context, options
     if (flag === undefined || flag === null || typeof flag !== 'object') return notFound(defaultValue);
     const engine = new Engine(
       (key) => {
-        const other = options.flags?.get(key);
+        const other = options?.flags?.get(key);
         return other === undefined ? undefined : memo(compiledFlags, other, compileFlag);
       },
       (key) => {
-        const segment = options.segments?.get(key);
+        const segment = options?.segments?.get(key);
         return segment === undefined ? undefined : memo(compiledSegments, segment, compileSegment);
       },
     );
-    return engine.evaluate(memo(compiledFlags, flag, compileFlag), context, defaultValue, options.targetKey);
+    return engine.evaluate(memo(compiledFlags, flag, compileFlag), context, defaultValue, options?.targetKey);
   } catch {
     return makeDetail(defaultValue, undefined, 'ERROR', undefined, 'GENERAL');
   }

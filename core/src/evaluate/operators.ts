@@ -1,8 +1,12 @@
 import type { Clause, ClauseValue } from '../model/clause.js';
 import { OPERATORS } from '../model/operators.js';
 import type { Context, ContextValue } from '../model/context.js';
+import type { Segment } from '../model/segment.js';
 import { toEpochMillis } from './dates.js';
 import { compareSemver, parseSemver, type SemVer } from './semver.js';
+
+/** Deepest chain of prerequisites or nested segments followed before giving up with `ERROR`. */
+export const MAX_DEPTH = 16;
 
 /** Longest attribute value a `matches` clause runs its regex on; longer values do not match. */
 export const MAX_REGEX_INPUT = 1024;
@@ -172,4 +176,26 @@ export function compileClause(clause: Clause): ClauseMatcher {
     }
     return false;
   };
+}
+
+/** A segment with its rules compiled: the same for both evaluators. */
+export interface CompiledSegment {
+  readonly included: ReadonlySet<string>;
+  readonly excluded: ReadonlySet<string>;
+  readonly rules: readonly (readonly ClauseMatcher[])[];
+}
+
+/** Compiles a segment's key lists and rules. Throws {@link EvaluationError} as {@link compileClause} does. */
+export function compileSegment(segment: Segment): CompiledSegment {
+  return {
+    included: new Set(segment.included),
+    excluded: new Set(segment.excluded),
+    rules: segment.rules.map((rule) => rule.clauses.map(compileClause)),
+  };
+}
+
+/** True when every clause matches (a rule's clauses are ANDed). */
+export function allMatch(clauses: readonly ClauseMatcher[], context: Context, scope: ClauseScope): boolean {
+  for (let i = 0; i < clauses.length; i++) if (!(clauses[i] as ClauseMatcher)(context, scope)) return false;
+  return true;
 }

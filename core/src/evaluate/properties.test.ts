@@ -9,6 +9,7 @@ import type { Segment } from '../model/segment.js';
 import { rolloutFromPercentage, RolloutSchema, WEIGHT_TOTAL, type Rollout, type Serve } from '../model/serve.js';
 import type { Detail } from './detail.js';
 import { booleanFlag } from '../../../test/helpers/flags.js';
+import { evaluateCompact } from './compact.js';
 import { createFlagSet, evaluate } from './evaluate.js';
 
 const REASONS = new Set(['FLAG_NOT_FOUND', 'OFF', 'KILLED', 'PREREQUISITE_FAILED', 'TARGET_MATCH', 'RULE_MATCH', 'FALLTHROUGH', 'BUCKET_KEY_MISSING', 'ERROR']);
@@ -196,6 +197,11 @@ describe('evaluation never throws', () => {
           const expected = evaluate(f, ctx, { flags: flagMap, segments: segmentMap });
           expect(all[f.key]).toEqual(expected);
           checkDetail(expected, f, ctx, null);
+          // The compact evaluator agrees, with the context's key as the target key and with another.
+          expect(evaluateCompact(f, ctx, { flags: flagMap, segments: segmentMap })).toEqual(expected);
+          for (const targetKey of ['u2', 'qa-1']) {
+            expect(evaluateCompact(f, ctx, { flags: flagMap, segments: segmentMap, targetKey })).toEqual(evaluate(f, ctx, { flags: flagMap, segments: segmentMap, targetKey }));
+          }
         }
       }),
       { numRuns: 400 },
@@ -207,6 +213,7 @@ describe('evaluation never throws', () => {
       fc.property(fc.anything(), fc.anything(), fc.anything(), (flagConfig, ctx, options) => {
         const detail = evaluate(flagConfig as FlagConfig, ctx as Context, options as never);
         expect(REASONS.has(detail.reason)).toBe(true);
+        expect(evaluateCompact(flagConfig as FlagConfig, ctx as Context, options as never)).toEqual(detail);
       }),
       { numRuns: 1000 },
     );
@@ -233,6 +240,7 @@ describe('evaluation never throws', () => {
       fc.property(fc.anything(), fc.record({ defaultValue: fc.anything(), flags: lookup, segments: lookup, targetKey: fc.anything() }, { requiredKeys: [] }), (ctx, options) => {
         const detail = evaluate(valid, ctx as Context, options as never);
         expect(REASONS.has(detail.reason)).toBe(true);
+        expect(evaluateCompact(valid, ctx as Context, options as never)).toEqual(detail);
       }),
       { numRuns: 500 },
     );
@@ -249,8 +257,15 @@ describe('evaluation never throws', () => {
         fc.anything(),
         fc.string(),
         (flags, segments, ctx, defaultValue, key) => {
-          const set = createFlagSet({ flags: flags as unknown as FlagConfig[], segments: segments as unknown as Segment[] });
-          for (const k of [key, ...set.keys()]) expect(REASONS.has(set.evaluate(k, ctx as Context, defaultValue as JsonValue).reason)).toBe(true);
+          const init = { flags: flags as unknown as FlagConfig[], segments: segments as unknown as Segment[] };
+          const set = createFlagSet(init);
+          const lookups = { flags: new Map(init.flags.map((f) => [f.key, f])), segments: new Map(init.segments.map((s) => [s.key, s])) };
+          for (const k of [key, ...set.keys()]) {
+            const detail = set.evaluate(k, ctx as Context, defaultValue as JsonValue);
+            expect(REASONS.has(detail.reason)).toBe(true);
+            const options = { ...lookups, defaultValue: defaultValue as JsonValue };
+            expect(evaluateCompact(lookups.flags.get(k), ctx as Context, options)).toEqual(evaluate(lookups.flags.get(k), ctx as Context, options));
+          }
           for (const detail of Object.values(set.evaluateAll(ctx as Context))) expect(REASONS.has(detail.reason)).toBe(true);
         },
       ),

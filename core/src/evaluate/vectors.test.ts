@@ -4,6 +4,7 @@ import { environmentOf, loadVectorFiles, VECTORS_DIR, type BucketingVectorFile, 
 import { bucket, bucketer } from '../bucketing/bucket.js';
 import { FlagConfigSchema } from '../model/flag.js';
 import { SegmentSchema } from '../model/segment.js';
+import { evaluateCompact } from './compact.js';
 import { createFlagSet, evaluate } from './evaluate.js';
 
 function deepFreeze<T>(value: T): T {
@@ -65,6 +66,7 @@ for (const file of evaluationFiles) {
 
     it.each(file.cases.map((c) => [...c]))('%s', (_name, key, context, defaultValue, expected) => {
       expect(evaluate(flags.get(key), context, { flags, segments, defaultValue })).toEqual(expected);
+      expect(evaluateCompact(flags.get(key), context, { flags, segments, defaultValue })).toEqual(expected);
       expect(set.evaluate(key, context, defaultValue)).toEqual(expected);
       if (defaultValue === null && flags.has(key)) expect(set.evaluateAll(context)[key]).toEqual(expected);
     });
