@@ -1,10 +1,7 @@
 import { createFlagSet, hashTargetKey, type ConfigSnapshot, type Context, type Detail, type FlagConfig, type JsonValue, type Segment, type ServerMessage } from '@switchyard/core/evaluate';
 import { createMetrics, type Metrics } from './metrics.js';
-import type { Platform, StorageLike } from './platform.js';
-import { readCache, writeCache } from './storage.js';
-import type { BackoffOptions } from './sync/backoff.js';
-import { fetchConfig, type SdkRequest } from './sync/poll.js';
-import { openStream } from './sync/stream.js';
+import type { Platform, RequestLike, SocketLike, StorageLike } from './platform.js';
+import { PROTOCOL_VERSION, SDK_INFO } from './protocol.js';
 
 /**
  * Rules to start from before the network answers: typically the snapshot a server-side render got
@@ -16,6 +13,14 @@ export type Bootstrap = ConfigSnapshot | { readonly flags: readonly FlagConfig[]
 /** Where the SDK reports problems when nobody listens to `error`. Default: `console`. */
 export interface Logger {
   warn(message: string): void;
+}
+
+/** Stream reconnect delays: exponential, capped, with full jitter. */
+export interface BackoffOptions {
+  /** First retry's upper bound. Default 500 ms. */
+  readonly initialMs?: number;
+  /** Cap on the upper bound. Default 30 s. */
+  readonly maxMs?: number;
 }
 
 /** Options of {@link createClient}. */
@@ -105,7 +110,11 @@ export interface SwitchyardClient {
   close(): Promise<void>;
 }
 
-const EMPTY: Context = {};
+/** A structural check of rules from storage or the network. */
+const isSnapshot = (value: unknown): value is ConfigSnapshot => {
+  const v = value as ConfigSnapshot | null;
+  return typeof v?.revision == 'number' && Array.isArray(v.flags) && Array.isArray(v.segments);
+};
 
 /**
  * Creates a client: it starts from `bootstrap` and the localStorage cache at once, then connects.
@@ -117,34 +126,44 @@ const EMPTY: Context = {};
 export function createClient(options: ClientOptions): SwitchyardClient {
   const o = options || ({} as ClientOptions);
   const platform = o.platform || {};
+  const backoff = o.backoff || {};
   // Called as plain functions: the browser's own need the global object as `this`, which that gives them.
   const later = platform.setTimeout || setTimeout;
   const cancel = (platform.clearTimeout || clearTimeout) as (id: unknown) => void;
   const url = `${o.url}`.replace(/\/+$/, '');
+  const api = `${url}/api/v1/sdk/`;
   const clientKey = o.clientKey;
-  // fetch is looked up per call, so a page without it fails a request instead of createClient.
-  const request: SdkRequest = (path, init) =>
-    (platform.fetch || fetch)(`${url}/api/v1/sdk/${path}`, { ...init, headers: { authorization: `Bearer ${clientKey}`, ...init?.headers } });
+  // `path` under /api/v1/sdk/, with the key. fetch is looked up per call, so a page without it fails a
+  // request instead of createClient.
+  const request = (path: string, init: Partial<RequestLike>) =>
+    (platform.fetch || fetch)(api + path, { ...init, headers: { authorization: `Bearer ${clientKey}`, ...init.headers } });
   const logger = o.logger || console;
+  const metricsInterval = o.metricsIntervalMs ?? 1e4;
   const set = createFlagSet();
-  const listeners: { [E in keyof ClientEvents]: Set<(arg?: unknown) => void> } = { change: new Set(), error: new Set(), ready: new Set() };
+  let listeners: [event: keyof ClientEvents, listener: (arg?: unknown) => void][] = [];
   const logged = new Set<string>();
-  const waiters = new Set<() => void>();
   const cacheKey = `switchyard:${hashTargetKey(url, clientKey)}`;
-  let context = EMPTY;
+  let context: Context = {};
   let targetKey: string | undefined;
   let salt: string | undefined;
   let revision = 0;
   let source: Source = 'none';
   let etag: string | null | undefined;
-  let pollTimer: unknown;
-  let metricsTimer: unknown;
   let refused: SwitchyardError | undefined;
   let lastError: SwitchyardError | undefined;
-  let closed = false;
+  let closed: boolean | undefined;
   let storage: StorageLike | null | undefined;
   let metrics: Metrics | undefined;
-  let stopStream: (() => void) | undefined;
+  let pollTimer: unknown;
+  let metricsTimer: unknown;
+  let socket: SocketLike | undefined;
+  let retryTimer: unknown;
+  let idleTimer: unknown;
+  let attempt = 0;
+  // Resolved once ready() has no reason to wait: network rules, a refused key, close, offline, or a
+  // failed connection with cached or bootstrap rules to go on with. None of these is ever undone.
+  let wake!: () => void;
+  const settled = new Promise<void>((resolve) => (wake = resolve));
 
   const log = (message: unknown): void => {
     try {
@@ -155,26 +174,23 @@ export function createClient(options: ClientOptions): SwitchyardClient {
   };
 
   const emit = (event: keyof ClientEvents, arg?: unknown): void =>
-    listeners[event].forEach((listener) => {
-      try {
-        listener(arg);
-      } catch (error) {
-        log(error);
-      }
+    listeners.forEach(([name, listener]) => {
+      if (name == event)
+        try {
+          listener(arg);
+        } catch (error) {
+          log(error);
+        }
     });
 
   const report = (code: SwitchyardError['code'], message: string): SwitchyardError => {
     const error = Object.assign(Error(message), { code });
-    if (listeners.error.size) emit('error', error);
+    if (listeners.some(([name]) => name == 'error')) emit('error', error);
     else if (!logged.has(message)) {
       logged.add(message);
       log(message);
     }
     return error;
-  };
-
-  const wake = (): void => {
-    for (const waiter of waiters) waiter();
   };
 
   // The one place the context key is hashed: on setContext, and when a snapshot brings another salt.
@@ -212,7 +228,7 @@ export function createClient(options: ClientOptions): SwitchyardClient {
       source = 'network';
     });
     try {
-      if (storage) writeCache(storage, cacheKey, { revision, flags: set.flags(), segments: set.segments(), keyHashSalt: salt });
+      storage?.setItem(cacheKey, JSON.stringify({ revision, flags: set.flags(), segments: set.segments(), keyHashSalt: salt }));
     } catch (error) {
       report('STORAGE', `cache: ${error}`);
     }
@@ -222,7 +238,98 @@ export function createClient(options: ClientOptions): SwitchyardClient {
     }
   };
 
-  const message = (m: ServerMessage): number | undefined => {
+  // Polling: GET config, conditional on the ETag, at once and every pollIntervalMs while the stream is
+  // down (or disabled).
+  const poll = async (): Promise<void> => {
+    try {
+      const response = await request('config', { headers: etag ? { 'if-none-match': etag } : {} });
+      const status = response.status;
+      const snapshot: unknown = response.ok && (await response.json());
+      if (closed || refused) return;
+      if (status == 401 || status == 403) return refuse(`HTTP ${status}`);
+      if (status != 304) {
+        if (!isSnapshot(snapshot)) throw Error(`HTTP ${status}`);
+        etag = response.headers.get('etag');
+        if (snapshot.revision >= revision || source != 'network') network(() => load(snapshot, 'network'));
+      }
+      lastError = undefined;
+    } catch (error) {
+      lastError = report('NETWORK', `${url}: ${error}`);
+      // Cached or bootstrap rules are all there will be for now: ready() need not wait any longer.
+      if (source != 'none') wake();
+    }
+  };
+
+  const poller = (): void => {
+    pollTimer = later(poller, o.pollIntervalMs || 15e3);
+    void poll();
+  };
+
+  const stopPolling = (): void => {
+    cancel(pollTimer);
+    pollTimer = undefined;
+  };
+
+  // The stream: a WebSocket to /api/v1/sdk/stream that says hello with the key (browsers cannot set
+  // headers on a WebSocket) and the revision to resume from, applies what the server sends,
+  // acknowledges revisions, and reconnects with full-jitter backoff until closed or refused.
+
+  // Ends the current socket once, whatever ended it (close event, silence, stop), and plans what next.
+  const end = (code: number): void => {
+    const ws = socket;
+    socket = undefined;
+    cancel(idleTimer);
+    try {
+      ws?.close();
+    } catch {
+      // Already closed.
+    }
+    if (closed || refused) return;
+    if (code == 4401 || code == 4403) return refuse(code);
+    // Down: poll at once (unless already polling), and meanwhile reconnect.
+    if (pollTimer === undefined) poller();
+    // 1012: the server is restarting; come back at once, spread over a second, to any replica. Otherwise
+    // attempt n waits a random time in [0, min(maxMs, initialMs * 2^n)] (docs/protocol.md "Reconnecting").
+    retryTimer = later(connect, Math.random() * (code == 1012 ? 1e3 : Math.min(backoff.maxMs ?? 3e4, (backoff.initialMs ?? 500) * 2 ** Math.min(attempt++, 30))));
+  };
+
+  // The server answers hello at once, so the first deadline is short; later ones cover the 25 s pings.
+  const watch = (ws: SocketLike, ms: number): void => {
+    cancel(idleTimer);
+    idleTimer = later(() => socket == ws && end(1006), ms);
+  };
+
+  const connect = (): void => {
+    try {
+      const ws: SocketLike = (socket = (platform.socket || ((u) => new WebSocket(u)))(`${api.replace(/^http/, 'ws')}stream`));
+      // Resume only from rules this page got from the network, as the Node SDK does.
+      ws.onopen = () => ws.send(JSON.stringify({ type: 'hello', protocol: PROTOCOL_VERSION, sdk: SDK_INFO, revision: source == 'network' && revision > 0 ? revision : null, key: clientKey }));
+      ws.onclose = (event) => socket == ws && end(event.code);
+      ws.onmessage = (event) => {
+        if (socket != ws) return;
+        // No message for 60 s (pings come every 25 s) means the connection is dead.
+        watch(ws, 6e4);
+        try {
+          const m = JSON.parse(event.data as string) as ServerMessage;
+          if (m.type != 'error') {
+            // Up: the backoff starts over, polling stops.
+            attempt = 0;
+            stopPolling();
+          }
+          const acked = apply(m);
+          if (acked != null) ws.send(JSON.stringify({ type: 'ack', revision: acked }));
+        } catch {
+          // A frame that is not JSON is ignored, as the Node SDK does.
+        }
+      };
+      watch(ws, 1e4);
+    } catch {
+      end(1006);
+    }
+  };
+
+  // Applies a server message; returns the revision to acknowledge, if any.
+  const apply = (m: ServerMessage): number | undefined => {
     try {
       if (m.type == 'snapshot') network(() => load(m, 'network'));
       else if (m.type == 'patch') {
@@ -246,49 +353,28 @@ export function createClient(options: ClientOptions): SwitchyardClient {
     }
   };
 
-  const refuse = (why: string): void => {
-    if (refused) return;
-    refused = report('UNAUTHORIZED', `key refused: ${why}`);
+  // Stops the stream and polling for good (close, or a refused key).
+  const stop = (): void => {
+    cancel(retryTimer);
+    end(1e3);
     stopPolling();
-    stopStream?.();
     wake();
   };
 
-  const poll = async (): Promise<void> => {
-    try {
-      const result = await fetchConfig(request, etag);
-      if (closed || refused) return;
-      if (result.status > 400) return refuse(`HTTP ${result.status}`);
-      const snapshot = result.snapshot;
-      if (snapshot) {
-        etag = result.etag;
-        if (snapshot.revision >= revision || source != 'network') network(() => load(snapshot, 'network'));
-      }
-      lastError = undefined;
-    } catch (error) {
-      lastError = report('NETWORK', `${url}: ${error}`);
-      // Cached or bootstrap rules are all there will be for now: ready() need not wait any longer.
-      if (source != 'none') wake();
+  function refuse(why: unknown): void {
+    if (!refused) {
+      refused = report('UNAUTHORIZED', `key refused: ${why}`);
+      stop();
     }
-  };
-
-  const poller = (): void => {
-    pollTimer = later(poller, o.pollIntervalMs || 15e3);
-    void poll();
-  };
-
-  // Only the stream calls this, and only while it runs (never after close or a refused key).
-  const startPolling = (): void => {
-    if (pollTimer === undefined) poller();
-  };
-
-  function stopPolling(): void {
-    cancel(pollTimer);
-    pollTimer = undefined;
   }
 
   const flush = (): Promise<void> =>
     metrics && !refused ? metrics.flush().catch((error) => void report('METRICS', `metrics: ${error}`)) : Promise.resolve();
+
+  const metricsTick = (): void => {
+    metricsTimer = later(metricsTick, metricsInterval);
+    void flush();
+  };
 
   const onHidden = (): void => {
     if (document.visibilityState == 'hidden') void flush();
@@ -297,69 +383,55 @@ export function createClient(options: ClientOptions): SwitchyardClient {
   // The evaluator never throws, whatever the key, context or rules.
   const detail = (key: string, defaultValue: JsonValue = null): Detail => {
     const result = set.evaluate(key, context, defaultValue, targetKey);
-    metrics?.evaluated(key, result);
+    metrics?.count(key, result.variant);
     return result;
   };
 
   try {
-    context = o.context || EMPTY;
+    context = o.context || context;
     if (o.bootstrap) load(o.bootstrap, 'bootstrap');
     storage = platform.storage !== undefined ? platform.storage : o.cache === false ? null : localStorage;
-    const cached = storage && readCache(storage, cacheKey);
-    if (cached && cached.revision >= revision) load(cached, 'cache');
+    let cached: unknown;
+    try {
+      cached = storage && JSON.parse(storage.getItem(cacheKey)!);
+    } catch {
+      // Another page's value, or storage disabled: treated as no cache.
+    }
+    if (isSnapshot(cached) && cached.revision >= revision) load(cached, 'cache');
   } catch (error) {
     report('STORAGE', `start: ${error}`);
   }
 
-  if (!o.offline) {
-    if (!url || !clientKey) refused = report('UNAUTHORIZED', 'no url or clientKey');
-    else {
-      try {
-        const interval = o.metricsIntervalMs ?? 1e4;
-        if (interval > 0) {
-          // keepalive: a batch sent as the page goes away still arrives.
-          metrics = createMetrics((batch) => request('metrics', { method: 'POST', keepalive: true, headers: { 'content-type': 'application/json' }, body: JSON.stringify(batch) }));
-          const tick = (): void => {
-            metricsTimer = later(tick, interval);
-            void flush();
-          };
-          metricsTimer = later(tick, interval);
-          // A page that is hidden may never be shown again: send what it counted while it can.
-          globalThis.document?.addEventListener('visibilitychange', onHidden);
-        }
-        if (o.stream === false) poller();
-        else
-          stopStream = openStream(
-            { url, clientKey, open: platform.socket || ((u) => new WebSocket(u)), later, cancel, backoff: o.backoff },
-            {
-              message,
-              // Resume only from rules this page got from the network, as the Node SDK does.
-              revision: () => (source == 'network' && revision > 0 ? revision : null),
-              up: stopPolling,
-              down: startPolling,
-              refused: (code) => refuse(`${code}`),
-            },
-          );
-      } catch (error) {
-        report('NETWORK', `start: ${error}`);
+  if (o.offline) wake();
+  else if (!url || !clientKey) {
+    refused = report('UNAUTHORIZED', 'no url or clientKey');
+    wake();
+  } else
+    try {
+      if (metricsInterval > 0) {
+        // keepalive: a batch sent as the page goes away still arrives.
+        metrics = createMetrics((batch) => request('metrics', { method: 'POST', keepalive: true, headers: { 'content-type': 'application/json' }, body: JSON.stringify(batch) }));
+        metricsTimer = later(metricsTick, metricsInterval);
+        // A page that is hidden may never be shown again: send what it counted while it can.
+        globalThis.document?.addEventListener('visibilitychange', onHidden);
       }
+      if (o.stream === false) poller();
+      else connect();
+    } catch (error) {
+      report('NETWORK', `start: ${error}`);
     }
-  }
 
   return {
     ready(options) {
       return new Promise((resolve) => {
-        let timer: unknown;
         const done = (timedOut?: boolean): void => {
           cancel(timer);
-          waiters.delete(done);
           const ok = source != 'none';
           const error = source != 'network' && (refused || lastError || (!ok && Error('no rules yet')));
-          resolve(error ? { ok, source: ok ? source : timedOut ? 'timeout' : source, error } : { ok, source });
+          resolve({ ok, source: !ok && timedOut ? 'timeout' : source, ...(error && { error }) });
         };
-        if (source == 'network' || refused || closed || o.offline || (lastError && source != 'none')) return done();
-        waiters.add(done);
-        timer = later(() => done(true), options?.timeoutMs ?? 5e3);
+        const timer = later(() => done(true), options?.timeoutMs ?? 5e3);
+        void settled.then(() => done());
       });
     },
     enabled(key, defaultValue = false) {
@@ -375,7 +447,7 @@ export function createClient(options: ClientOptions): SwitchyardClient {
     setContext(next) {
       try {
         diff(() => {
-          context = next && typeof next == 'object' ? next : EMPTY;
+          context = next && typeof next == 'object' ? next : {};
           rehash();
         });
       } catch {
@@ -387,16 +459,15 @@ export function createClient(options: ClientOptions): SwitchyardClient {
     },
     track(key, outcome) {
       try {
-        const variant = set.evaluate(key, context, null, targetKey).variant;
-        if (variant !== undefined) metrics?.outcome(key, variant, outcome?.error === true, outcome?.latencyMs);
+        metrics?.count(key, set.evaluate(key, context, null, targetKey).variant, outcome || {});
       } catch {
         // track() never throws into the page.
       }
     },
     on(event, listener) {
-      const group = listeners[event] as Set<unknown> | undefined;
-      group?.add(listener);
-      return () => void group?.delete(listener);
+      const entry: (typeof listeners)[number] = [event, listener as (arg?: unknown) => void];
+      listeners.push(entry);
+      return () => void (listeners = listeners.filter((other) => other != entry));
     },
     get revision() {
       return revision;
@@ -407,11 +478,9 @@ export function createClient(options: ClientOptions): SwitchyardClient {
     close() {
       if (!closed) {
         closed = true;
-        stopStream?.();
-        stopPolling();
+        stop();
         cancel(metricsTimer);
         globalThis.document?.removeEventListener('visibilitychange', onHidden);
-        wake();
       }
       return flush();
     },
