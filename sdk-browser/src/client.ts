@@ -1,4 +1,4 @@
-import { createFlagSet, hashTargetKey, type ConfigSnapshot, type Context, type Detail, type FlagConfig, type JsonValue, type Segment, type ServerMessage } from '@switchyard/core/evaluate';
+import { evaluate, hashTargetKey, type ConfigSnapshot, type Context, type Detail, type FlagConfig, type JsonValue, type Segment, type ServerMessage } from '@switchyard/core/evaluate';
 import { createMetrics, type Metrics } from './metrics.js';
 import type { Platform, RequestLike, SocketLike, StorageLike } from './platform.js';
 import { PROTOCOL_VERSION, SDK_INFO } from './protocol.js';
@@ -113,8 +113,10 @@ export interface SwitchyardClient {
 /** A structural check of rules from storage or the network. */
 const isSnapshot = (value: unknown): value is ConfigSnapshot => {
   const v = value as ConfigSnapshot | null;
-  return typeof v?.revision == 'number' && Array.isArray(v.flags) && Array.isArray(v.segments);
+  return typeof v?.revision == 'number' && [v.flags, v.segments].every(Array.isArray);
 };
+
+const byKey = <T extends { readonly key: string }>(list: readonly T[] = []): Map<string, T> => new Map(list.map((item) => [item.key, item]));
 
 /**
  * Creates a client: it starts from `bootstrap` and the localStorage cache at once, then connects.
@@ -130,6 +132,7 @@ export function createClient(options: ClientOptions): SwitchyardClient {
   // Called as plain functions: the browser's own need the global object as `this`, which that gives them.
   const later = platform.setTimeout || setTimeout;
   const cancel = (platform.clearTimeout || clearTimeout) as (id: unknown) => void;
+  const doc = globalThis.document;
   const url = `${o.url}`.replace(/\/+$/, '');
   const api = `${url}/api/v1/sdk/`;
   const clientKey = o.clientKey;
@@ -137,12 +140,12 @@ export function createClient(options: ClientOptions): SwitchyardClient {
   // request instead of createClient.
   const request = (path: string, init: Partial<RequestLike>) =>
     (platform.fetch || fetch)(api + path, { ...init, headers: { authorization: `Bearer ${clientKey}`, ...init.headers } });
-  const logger = o.logger || console;
   const metricsInterval = o.metricsIntervalMs ?? 1e4;
-  const set = createFlagSet();
-  let listeners: [event: keyof ClientEvents, listener: (arg?: unknown) => void][] = [];
   const logged = new Set<string>();
   const cacheKey = `switchyard:${hashTargetKey(url, clientKey)}`;
+  let listeners: [event: keyof ClientEvents, listener: (arg?: unknown) => void][] = [];
+  let flags = new Map<string, FlagConfig>();
+  let segments = new Map<string, Segment>();
   let context: Context = {};
   let targetKey: string | undefined;
   let salt: string | undefined;
@@ -154,7 +157,8 @@ export function createClient(options: ClientOptions): SwitchyardClient {
   let closed: boolean | undefined;
   let storage: StorageLike | null | undefined;
   let metrics: Metrics | undefined;
-  let pollTimer: unknown;
+  // Timer ids are truthy in browsers and Node; 0 means none.
+  let pollTimer: unknown = 0;
   let metricsTimer: unknown;
   let socket: SocketLike | undefined;
   let retryTimer: unknown;
@@ -167,7 +171,7 @@ export function createClient(options: ClientOptions): SwitchyardClient {
 
   const log = (message: unknown): void => {
     try {
-      logger.warn(`[switchyard] ${message}`);
+      (o.logger || console).warn(`[switchyard] ${message}`);
     } catch {
       // Nowhere left to report to.
     }
@@ -199,7 +203,10 @@ export function createClient(options: ClientOptions): SwitchyardClient {
     targetKey = salt !== undefined && typeof key == 'string' ? hashTargetKey(salt, key) : undefined;
   };
 
-  const evaluateAll = (): Record<string, Detail> => set.evaluateAll(context, targetKey);
+  // The evaluator never throws, whatever the key, context or rules; it caches compiled forms per flag object.
+  const evaluateOne = (key: string, defaultValue: JsonValue): Detail => evaluate(flags.get(key), context, { flags, segments, defaultValue, targetKey });
+
+  const evaluateAll = (): Record<string, Detail> => Object.fromEntries([...flags.keys()].map((key) => [key, evaluateOne(key, null)]));
 
   // Runs `change`, then emits `change` with the keys whose evaluation for the current context differs.
   const diff = (change: () => void): void => {
@@ -211,7 +218,8 @@ export function createClient(options: ClientOptions): SwitchyardClient {
   };
 
   const load = (snapshot: Bootstrap, from: Source): void => {
-    set.replace(snapshot);
+    flags = byKey(snapshot.flags);
+    segments = byKey(snapshot.segments);
     revision = (snapshot as ConfigSnapshot).revision || 0;
     source = from;
     if (salt !== snapshot.keyHashSalt) {
@@ -228,7 +236,7 @@ export function createClient(options: ClientOptions): SwitchyardClient {
       source = 'network';
     });
     try {
-      storage?.setItem(cacheKey, JSON.stringify({ revision, flags: set.flags(), segments: set.segments(), keyHashSalt: salt }));
+      storage?.setItem(cacheKey, JSON.stringify({ revision, flags: [...flags.values()], segments: [...segments.values()], keyHashSalt: salt }));
     } catch (error) {
       report('STORAGE', `cache: ${error}`);
     }
@@ -267,7 +275,7 @@ export function createClient(options: ClientOptions): SwitchyardClient {
 
   const stopPolling = (): void => {
     cancel(pollTimer);
-    pollTimer = undefined;
+    pollTimer = 0;
   };
 
   // The stream: a WebSocket to /api/v1/sdk/stream that says hello with the key (browsers cannot set
@@ -287,10 +295,11 @@ export function createClient(options: ClientOptions): SwitchyardClient {
     if (closed || refused) return;
     if (code == 4401 || code == 4403) return refuse(code);
     // Down: poll at once (unless already polling), and meanwhile reconnect.
-    if (pollTimer === undefined) poller();
+    if (!pollTimer) poller();
     // 1012: the server is restarting; come back at once, spread over a second, to any replica. Otherwise
-    // attempt n waits a random time in [0, min(maxMs, initialMs * 2^n)] (docs/protocol.md "Reconnecting").
-    retryTimer = later(connect, Math.random() * (code == 1012 ? 1e3 : Math.min(backoff.maxMs ?? 3e4, (backoff.initialMs ?? 500) * 2 ** Math.min(attempt++, 30))));
+    // attempt n waits a random time in [0, min(maxMs, initialMs * 2^n)] (docs/protocol.md "Reconnecting";
+    // 2^n overflows to Infinity, which the cap absorbs).
+    retryTimer = later(connect, Math.random() * (code == 1012 ? 1e3 : Math.min(backoff.maxMs ?? 3e4, (backoff.initialMs ?? 500) * 2 ** attempt++)));
   };
 
   // The server answers hello at once, so the first deadline is short; later ones cover the 25 s pings.
@@ -303,53 +312,49 @@ export function createClient(options: ClientOptions): SwitchyardClient {
     try {
       const ws: SocketLike = (socket = (platform.socket || ((u) => new WebSocket(u)))(`${api.replace(/^http/, 'ws')}stream`));
       // Resume only from rules this page got from the network, as the Node SDK does.
-      ws.onopen = () => ws.send(JSON.stringify({ type: 'hello', protocol: PROTOCOL_VERSION, sdk: SDK_INFO, revision: source == 'network' && revision > 0 ? revision : null, key: clientKey }));
+      ws.onopen = () => ws.send(JSON.stringify({ type: 'hello', protocol: PROTOCOL_VERSION, sdk: SDK_INFO, revision: (source == 'network' && revision) || null, key: clientKey }));
       ws.onclose = (event) => socket == ws && end(event.code);
       ws.onmessage = (event) => {
         if (socket != ws) return;
         // No message for 60 s (pings come every 25 s) means the connection is dead.
         watch(ws, 6e4);
+        let m: ServerMessage;
         try {
-          const m = JSON.parse(event.data as string) as ServerMessage;
-          if (m.type != 'error') {
-            // Up: the backoff starts over, polling stops.
-            attempt = 0;
-            stopPolling();
-          }
-          const acked = apply(m);
-          if (acked != null) ws.send(JSON.stringify({ type: 'ack', revision: acked }));
+          m = JSON.parse(event.data as string) as ServerMessage;
         } catch {
           // A frame that is not JSON is ignored, as the Node SDK does.
+          return;
+        }
+        try {
+          if (m.type == 'error') return report('PROTOCOL', `server: ${m.message}`), undefined;
+          // Up: the backoff starts over, polling stops.
+          attempt = 0;
+          stopPolling();
+          if (m.type == 'snapshot') {
+            const snapshot = m;
+            network(() => load(snapshot, 'network'));
+          } else if (m.type == 'patch') {
+            const patch = m;
+            if (patch.revision > revision)
+              network(() => {
+                for (const flag of patch.flags) flags.set(flag.key, flag);
+                for (const key of patch.removed) flags.delete(key);
+                for (const segment of patch.segments) segments.set(segment.key, segment);
+                for (const key of patch.removedSegments) segments.delete(key);
+                revision = patch.revision;
+                // The rules moved past what a conditional poll would compare against.
+                etag = undefined;
+              });
+          } else return;
+          // Every snapshot and patch is acknowledged, a duplicate with the revision held.
+          ws.send(JSON.stringify({ type: 'ack', revision }));
+        } catch (error) {
+          report('PROTOCOL', `${error}`);
         }
       };
       watch(ws, 1e4);
     } catch {
       end(1006);
-    }
-  };
-
-  // Applies a server message; returns the revision to acknowledge, if any.
-  const apply = (m: ServerMessage): number | undefined => {
-    try {
-      if (m.type == 'snapshot') network(() => load(m, 'network'));
-      else if (m.type == 'patch') {
-        if (m.revision > revision)
-          network(() => {
-            for (const flag of m.flags) set.upsertFlag(flag);
-            for (const key of m.removed) set.removeFlag(key);
-            for (const segment of m.segments) set.upsertSegment(segment);
-            for (const key of m.removedSegments) set.removeSegment(key);
-            revision = m.revision;
-            // The rules moved past what a conditional poll would compare against.
-            etag = undefined;
-          });
-      } else {
-        if (m.type == 'error') report('PROTOCOL', `server: ${m.message}`);
-        return;
-      }
-      return revision;
-    } catch (error) {
-      report('PROTOCOL', `${error}`);
     }
   };
 
@@ -377,26 +382,26 @@ export function createClient(options: ClientOptions): SwitchyardClient {
   };
 
   const onHidden = (): void => {
-    if (document.visibilityState == 'hidden') void flush();
+    if (doc.visibilityState == 'hidden') void flush();
   };
 
-  // The evaluator never throws, whatever the key, context or rules.
   const detail = (key: string, defaultValue: JsonValue = null): Detail => {
-    const result = set.evaluate(key, context, defaultValue, targetKey);
+    const result = evaluateOne(key, defaultValue);
     metrics?.count(key, result.variant);
     return result;
   };
+
+  const variant = ((key: string, defaultValue: JsonValue) => {
+    const value = detail(key, defaultValue).value;
+    return defaultValue === null || typeof defaultValue == 'object' || typeof value == typeof defaultValue ? value : defaultValue;
+  }) as SwitchyardClient['variant'];
 
   try {
     context = o.context || context;
     if (o.bootstrap) load(o.bootstrap, 'bootstrap');
     storage = platform.storage !== undefined ? platform.storage : o.cache === false ? null : localStorage;
-    let cached: unknown;
-    try {
-      cached = storage && JSON.parse(storage.getItem(cacheKey)!);
-    } catch {
-      // Another page's value, or storage disabled: treated as no cache.
-    }
+    // Storage that is disabled or holds another page's value is reported once, and treated as no cache.
+    const cached: unknown = storage && JSON.parse(storage.getItem(cacheKey)!);
     if (isSnapshot(cached) && cached.revision >= revision) load(cached, 'cache');
   } catch (error) {
     report('STORAGE', `start: ${error}`);
@@ -413,7 +418,7 @@ export function createClient(options: ClientOptions): SwitchyardClient {
         metrics = createMetrics((batch) => request('metrics', { method: 'POST', keepalive: true, headers: { 'content-type': 'application/json' }, body: JSON.stringify(batch) }));
         metricsTimer = later(metricsTick, metricsInterval);
         // A page that is hidden may never be shown again: send what it counted while it can.
-        globalThis.document?.addEventListener('visibilitychange', onHidden);
+        doc?.addEventListener('visibilitychange', onHidden);
       }
       if (o.stream === false) poller();
       else connect();
@@ -434,14 +439,9 @@ export function createClient(options: ClientOptions): SwitchyardClient {
         void settled.then(() => done());
       });
     },
-    enabled(key, defaultValue = false) {
-      const value = detail(key, defaultValue).value;
-      return typeof value == 'boolean' ? value : defaultValue;
-    },
-    variant: ((key: string, defaultValue: JsonValue) => {
-      const value = detail(key, defaultValue).value;
-      return defaultValue === null || typeof defaultValue == 'object' || typeof value == typeof defaultValue ? value : defaultValue;
-    }) as SwitchyardClient['variant'],
+    // variant() with a boolean default: the flag's value when it is a boolean, else the default.
+    enabled: (key, defaultValue = false) => variant(key, defaultValue),
+    variant,
     detail,
     all: evaluateAll,
     setContext(next) {
@@ -459,7 +459,7 @@ export function createClient(options: ClientOptions): SwitchyardClient {
     },
     track(key, outcome) {
       try {
-        metrics?.count(key, set.evaluate(key, context, null, targetKey).variant, outcome || {});
+        metrics?.count(key, evaluateOne(key, null).variant, outcome || {});
       } catch {
         // track() never throws into the page.
       }
@@ -480,7 +480,7 @@ export function createClient(options: ClientOptions): SwitchyardClient {
         closed = true;
         stop();
         cancel(metricsTimer);
-        globalThis.document?.removeEventListener('visibilitychange', onHidden);
+        doc?.removeEventListener('visibilitychange', onHidden);
       }
       return flush();
     },

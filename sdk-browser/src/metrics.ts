@@ -38,7 +38,8 @@ export interface Metrics {
  * @example const metrics = createMetrics((batch) => fetch(url, { method: 'POST', body: JSON.stringify(batch) }))
  */
 export function createMetrics(post: (batch: MetricsBatch) => Promise<ResponseLike>): Metrics {
-  const counters = new Map<string, VariantCounts>();
+  // Keyed by flag and variant: "\n" can be in neither, so no key is an Object.prototype name.
+  let counters: Record<string, VariantCounts> = {};
   const pending: MetricsBatch[] = [];
   let windowStart = new Date();
   let sending: boolean | undefined;
@@ -46,10 +47,8 @@ export function createMetrics(post: (batch: MetricsBatch) => Promise<ResponseLik
   return {
     count(flag, variant, outcome) {
       if (variant === undefined) return;
-      const id = `${flag}\n${variant}`;
-      let c = counters.get(id);
       // One latency bucket per bound, plus the open last one.
-      if (!c) counters.set(id, (c = { flag, variant, evaluations: 0, outcomes: 0, errors: 0, latency: [0, ...LATENCY_BUCKETS_MS].fill(0), latencySumMs: 0 }));
+      const c = (counters[`${flag}\n${variant}`] ||= { flag, variant, evaluations: 0, outcomes: 0, errors: 0, latency: [0, ...LATENCY_BUCKETS_MS].fill(0), latencySumMs: 0 });
       if (!outcome) return void c.evaluations++;
       c.outcomes++;
       if (outcome.error === true) c.errors++;
@@ -63,10 +62,9 @@ export function createMetrics(post: (batch: MetricsBatch) => Promise<ResponseLik
     },
     async flush() {
       const windowEnd = new Date();
-      if (counters.size) {
-        if (pending.push({ sdk: SDK_INFO, windowStart, windowEnd, metrics: [...counters.values()] }) > 30) pending.shift();
-        counters.clear();
-      }
+      const metrics = Object.values(counters);
+      if (metrics.length && pending.push({ sdk: SDK_INFO, windowStart, windowEnd, metrics }) > 30) pending.shift();
+      counters = {};
       windowStart = windowEnd;
       if (sending) return;
       sending = true;
