@@ -111,12 +111,17 @@ export interface SwitchyardClient {
 }
 
 /** A structural check of rules from storage or the network. */
-const isSnapshot = (value: unknown): value is ConfigSnapshot => {
-  const v = value as ConfigSnapshot | null;
-  return typeof v?.revision == 'number' && [v.flags, v.segments].every(Array.isArray);
-};
+const isSnapshot = (v: Partial<ConfigSnapshot> | null): v is ConfigSnapshot => typeof v?.revision == 'number' && [v.flags, v.segments].every(Array.isArray);
+
+const stringify = JSON.stringify;
 
 const byKey = <T extends { readonly key: string }>(list: readonly T[] = []): Map<string, T> => new Map(list.map((item) => [item.key, item]));
+
+/** Applies one half of a patch: `items` replace or join those of the same key, `removed` keys go. */
+const upsert = <T extends { readonly key: string }>(map: Map<string, T>, items: readonly T[], removed: readonly string[]): void => {
+  for (const item of items) map.set(item.key, item);
+  for (const key of removed) map.delete(key);
+};
 
 /**
  * Creates a client: it starts from `bootstrap` and the localStorage cache at once, then connects.
@@ -200,7 +205,7 @@ export function createClient(options: ClientOptions): SwitchyardClient {
   // The one place the context key is hashed: on setContext, and when a snapshot brings another salt.
   const rehash = (): void => {
     const key = context.key;
-    targetKey = salt !== undefined && typeof key == 'string' ? hashTargetKey(salt, key) : undefined;
+    targetKey = salt != null && typeof key == 'string' ? hashTargetKey(salt, key) : undefined;
   };
 
   // The evaluator never throws, whatever the key, context or rules; it caches compiled forms per flag object.
@@ -213,7 +218,7 @@ export function createClient(options: ClientOptions): SwitchyardClient {
     const before = evaluateAll();
     change();
     const after = evaluateAll();
-    const keys = Object.keys({ ...before, ...after }).filter((key) => JSON.stringify(before[key]) != JSON.stringify(after[key]));
+    const keys = Object.keys({ ...before, ...after }).filter((key) => stringify(before[key]) != stringify(after[key]));
     if (keys.length) emit('change', keys);
   };
 
@@ -236,7 +241,7 @@ export function createClient(options: ClientOptions): SwitchyardClient {
       source = 'network';
     });
     try {
-      storage?.setItem(cacheKey, JSON.stringify({ revision, flags: [...flags.values()], segments: [...segments.values()], keyHashSalt: salt }));
+      storage?.setItem(cacheKey, stringify({ revision, flags: [...flags.values()], segments: [...segments.values()], keyHashSalt: salt }));
     } catch (error) {
       report('STORAGE', `cache: ${error}`);
     }
@@ -252,7 +257,7 @@ export function createClient(options: ClientOptions): SwitchyardClient {
     try {
       const response = await request('config', { headers: etag ? { 'if-none-match': etag } : {} });
       const status = response.status;
-      const snapshot: unknown = response.ok && (await response.json());
+      const snapshot = (response.ok && (await response.json())) as Partial<ConfigSnapshot> | null;
       if (closed || refused) return;
       if (status == 401 || status == 403) return refuse(`HTTP ${status}`);
       if (status != 304) {
@@ -312,7 +317,7 @@ export function createClient(options: ClientOptions): SwitchyardClient {
     try {
       const ws: SocketLike = (socket = (platform.socket || ((u) => new WebSocket(u)))(`${api.replace(/^http/, 'ws')}stream`));
       // Resume only from rules this page got from the network, as the Node SDK does.
-      ws.onopen = () => ws.send(JSON.stringify({ type: 'hello', protocol: PROTOCOL_VERSION, sdk: SDK_INFO, revision: (source == 'network' && revision) || null, key: clientKey }));
+      ws.onopen = () => ws.send(stringify({ type: 'hello', protocol: PROTOCOL_VERSION, sdk: SDK_INFO, revision: (source == 'network' && revision) || null, key: clientKey }));
       ws.onclose = (event) => socket == ws && end(event.code);
       ws.onmessage = (event) => {
         if (socket != ws) return;
@@ -326,28 +331,23 @@ export function createClient(options: ClientOptions): SwitchyardClient {
           return;
         }
         try {
-          if (m.type == 'error') return report('PROTOCOL', `server: ${m.message}`), undefined;
+          if (m.type == 'error') return report('PROTOCOL', `server: ${m.message}`);
           // Up: the backoff starts over, polling stops.
           attempt = 0;
           stopPolling();
-          if (m.type == 'snapshot') {
-            const snapshot = m;
-            network(() => load(snapshot, 'network'));
-          } else if (m.type == 'patch') {
-            const patch = m;
-            if (patch.revision > revision)
+          if (m.type == 'snapshot') network(() => load(m, 'network'));
+          else if (m.type == 'patch') {
+            if (m.revision > revision)
               network(() => {
-                for (const flag of patch.flags) flags.set(flag.key, flag);
-                for (const key of patch.removed) flags.delete(key);
-                for (const segment of patch.segments) segments.set(segment.key, segment);
-                for (const key of patch.removedSegments) segments.delete(key);
-                revision = patch.revision;
+                upsert(flags, m.flags, m.removed);
+                upsert(segments, m.segments, m.removedSegments);
+                revision = m.revision;
                 // The rules moved past what a conditional poll would compare against.
-                etag = undefined;
+                etag = '';
               });
           } else return;
           // Every snapshot and patch is acknowledged, a duplicate with the revision held.
-          ws.send(JSON.stringify({ type: 'ack', revision }));
+          ws.send(stringify({ type: 'ack', revision }));
         } catch (error) {
           report('PROTOCOL', `${error}`);
         }
@@ -401,7 +401,7 @@ export function createClient(options: ClientOptions): SwitchyardClient {
     if (o.bootstrap) load(o.bootstrap, 'bootstrap');
     storage = platform.storage !== undefined ? platform.storage : o.cache === false ? null : localStorage;
     // Storage that is disabled or holds another page's value is reported once, and treated as no cache.
-    const cached: unknown = storage && JSON.parse(storage.getItem(cacheKey)!);
+    const cached = (storage && JSON.parse(storage.getItem(cacheKey)!)) as Partial<ConfigSnapshot> | null;
     if (isSnapshot(cached) && cached.revision >= revision) load(cached, 'cache');
   } catch (error) {
     report('STORAGE', `start: ${error}`);
@@ -415,7 +415,7 @@ export function createClient(options: ClientOptions): SwitchyardClient {
     try {
       if (metricsInterval > 0) {
         // keepalive: a batch sent as the page goes away still arrives.
-        metrics = createMetrics((batch) => request('metrics', { method: 'POST', keepalive: true, headers: { 'content-type': 'application/json' }, body: JSON.stringify(batch) }));
+        metrics = createMetrics((batch) => request('metrics', { method: 'POST', keepalive: true, headers: { 'content-type': 'application/json' }, body: stringify(batch) }));
         metricsTimer = later(metricsTick, metricsInterval);
         // A page that is hidden may never be shown again: send what it counted while it can.
         doc?.addEventListener('visibilitychange', onHidden);

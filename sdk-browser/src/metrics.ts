@@ -47,8 +47,9 @@ export function createMetrics(post: (batch: MetricsBatch) => Promise<ResponseLik
   return {
     count(flag, variant, outcome) {
       if (variant === undefined) return;
+      const id = `${flag}\n${variant}`;
       // One latency bucket per bound, plus the open last one.
-      const c = (counters[`${flag}\n${variant}`] ||= { flag, variant, evaluations: 0, outcomes: 0, errors: 0, latency: [0, ...LATENCY_BUCKETS_MS].fill(0), latencySumMs: 0 });
+      const c = counters[id] || (counters[id] = { flag, variant, evaluations: 0, outcomes: 0, errors: 0, latency: [0, ...LATENCY_BUCKETS_MS].fill(0), latencySumMs: 0 });
       if (!outcome) return void c.evaluations++;
       c.outcomes++;
       if (outcome.error === true) c.errors++;
