@@ -115,6 +115,7 @@ const isSnapshot = (v: Partial<ConfigSnapshot> | null): v is ConfigSnapshot => t
 
 const stringify = JSON.stringify;
 
+/** A snapshot's list as a Map by key (a bootstrap may leave segments out). */
 const byKey = <T extends { readonly key: string }>(list: readonly T[] = []): Map<string, T> => new Map(list.map((item) => [item.key, item]));
 
 /** Applies one half of a patch: `items` replace or join those of the same key, `removed` keys go. */
@@ -130,6 +131,9 @@ const upsert = <T extends { readonly key: string }>(map: Map<string, T>, items: 
  * await flags.ready({ timeoutMs: 1000 });
  * if (flags.enabled('new-checkout')) renderNewCheckout();
  */
+// The stream, polling, the cache and ready() live in this one closure with the state they share
+// (revision, source, ETag, timers): as separate modules, the interfaces between them cost more bytes
+// of the page's bundle than their code (issue #5's size target). Metrics keep their own module.
 export function createClient(options: ClientOptions): SwitchyardClient {
   const o = options || ({} as ClientOptions);
   const platform = o.platform || {};
@@ -159,15 +163,16 @@ export function createClient(options: ClientOptions): SwitchyardClient {
   let etag: string | null | undefined;
   let refused: SwitchyardError | undefined;
   let lastError: SwitchyardError | undefined;
-  let closed: boolean | undefined;
+  // Set by close() and by a refused key: no more network activity.
+  let stopped: boolean | undefined;
   let storage: StorageLike | null | undefined;
   let metrics: Metrics | undefined;
   // Timer ids are truthy in browsers and Node; 0 means none.
   let pollTimer: unknown = 0;
   let metricsTimer: unknown;
   let socket: SocketLike | undefined;
-  let retryTimer: unknown;
-  let idleTimer: unknown;
+  // The socket's silence deadline while it is open, the reconnect while it is not.
+  let streamTimer: unknown;
   let attempt = 0;
   // Resolved once ready() has no reason to wait: network rules, a refused key, close, offline, or a
   // failed connection with cached or bootstrap rules to go on with. None of these is ever undone.
@@ -258,7 +263,7 @@ export function createClient(options: ClientOptions): SwitchyardClient {
       const response = await request('config', { headers: etag ? { 'if-none-match': etag } : {} });
       const status = response.status;
       const snapshot = (response.ok && (await response.json())) as Partial<ConfigSnapshot> | null;
-      if (closed || refused) return;
+      if (stopped) return;
       if (status == 401 || status == 403) return refuse(`HTTP ${status}`);
       if (status != 304) {
         if (!isSnapshot(snapshot)) throw Error(`HTTP ${status}`);
@@ -291,26 +296,26 @@ export function createClient(options: ClientOptions): SwitchyardClient {
   const end = (code: number): void => {
     const ws = socket;
     socket = undefined;
-    cancel(idleTimer);
+    cancel(streamTimer);
     try {
       ws?.close();
     } catch {
       // Already closed.
     }
-    if (closed || refused) return;
+    if (stopped) return;
     if (code == 4401 || code == 4403) return refuse(code);
     // Down: poll at once (unless already polling), and meanwhile reconnect.
     if (!pollTimer) poller();
     // 1012: the server is restarting; come back at once, spread over a second, to any replica. Otherwise
     // attempt n waits a random time in [0, min(maxMs, initialMs * 2^n)] (docs/protocol.md "Reconnecting";
     // 2^n overflows to Infinity, which the cap absorbs).
-    retryTimer = later(connect, Math.random() * (code == 1012 ? 1e3 : Math.min(backoff.maxMs ?? 3e4, (backoff.initialMs ?? 500) * 2 ** attempt++)));
+    streamTimer = later(connect, Math.random() * (code == 1012 ? 1e3 : Math.min(backoff.maxMs ?? 3e4, (backoff.initialMs ?? 500) * 2 ** attempt++)));
   };
 
   // The server answers hello at once, so the first deadline is short; later ones cover the 25 s pings.
-  const watch = (ws: SocketLike, ms: number): void => {
-    cancel(idleTimer);
-    idleTimer = later(() => socket == ws && end(1006), ms);
+  const watch = (ms: number): void => {
+    cancel(streamTimer);
+    streamTimer = later(() => end(1006), ms);
   };
 
   const connect = (): void => {
@@ -322,7 +327,7 @@ export function createClient(options: ClientOptions): SwitchyardClient {
       ws.onmessage = (event) => {
         if (socket != ws) return;
         // No message for 60 s (pings come every 25 s) means the connection is dead.
-        watch(ws, 6e4);
+        watch(6e4);
         let m: ServerMessage;
         try {
           m = JSON.parse(event.data as string) as ServerMessage;
@@ -352,15 +357,15 @@ export function createClient(options: ClientOptions): SwitchyardClient {
           report('PROTOCOL', `${error}`);
         }
       };
-      watch(ws, 1e4);
+      watch(1e4);
     } catch {
       end(1006);
     }
   };
 
-  // Stops the stream and polling for good (close, or a refused key).
+  // Stops the stream and polling for good (close, or a refused key). Idempotent.
   const stop = (): void => {
-    cancel(retryTimer);
+    stopped = true;
     end(1e3);
     stopPolling();
     wake();
@@ -476,12 +481,9 @@ export function createClient(options: ClientOptions): SwitchyardClient {
       return source;
     },
     close() {
-      if (!closed) {
-        closed = true;
-        stop();
-        cancel(metricsTimer);
-        doc?.removeEventListener('visibilitychange', onHidden);
-      }
+      stop();
+      cancel(metricsTimer);
+      doc?.removeEventListener('visibilitychange', onHidden);
       return flush();
     },
   };
