@@ -209,8 +209,10 @@ export function createClient(options: ClientOptions): SwitchyardClient {
 
   // The one place the context key is hashed: on setContext, and when a snapshot brings another salt.
   const rehash = (): void => {
+    // Cleared first: a context whose key getter throws must not keep the previous context's hash.
+    targetKey = undefined;
     const key = context.key;
-    targetKey = salt != null && typeof key == 'string' ? hashTargetKey(salt, key) : undefined;
+    if (salt != null && typeof key == 'string') targetKey = hashTargetKey(salt, key);
   };
 
   // The evaluator never throws, whatever the key, context or rules; it caches compiled forms per flag object.
