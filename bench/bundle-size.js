@@ -65,10 +65,10 @@ client.waitForInitialization().then(() => console.log(client.variation('new-chec
   },
 ];
 
-/** The evaluator alone (what the SDK carries from core), to attribute Switchyard's bytes. */
-const EVALUATOR_ONLY = `import { createFlagSet, hashTargetKey } from '@switchyard/core/evaluate';
-const set = createFlagSet({ flags: [] });
-console.log(set.evaluate('new-checkout', { key: 'user-42' }, false, hashTargetKey('salt', 'user-42')).value);`;
+/** The evaluator alone (what the SDK carries from core: evaluate() over Maps, and hashTargetKey), to attribute Switchyard's bytes. */
+const EVALUATOR_ONLY = `import { evaluate, hashTargetKey } from '@switchyard/core/evaluate';
+const flags = new Map();
+console.log(evaluate(flags.get('new-checkout'), { key: 'user-42' }, { flags, segments: new Map(), defaultValue: false, targetKey: hashTargetKey('salt', 'user-42') }).value);`;
 
 /** @param {string} name */
 function installedVersion(name) {
@@ -149,7 +149,7 @@ export async function run({ log }) {
     columns: ['part', 'minified'],
     rows: [...parts].sort((a, b) => b[1] - a[1]).map(([part, bytes]) => [part, `${int(bytes)} B`]),
     notes: [
-      `evaluator alone (createFlagSet + hashTargetKey from @switchyard/core/evaluate): ${int(evaluator.minified)} B minified, ${int(evaluator.gzip)} B gzip -9`,
+      `evaluator alone (evaluate + hashTargetKey from @switchyard/core/evaluate): ${int(evaluator.minified)} B minified, ${int(evaluator.gzip)} B gzip -9`,
       `so the SDK adds ${int(ours.gzip - evaluator.gzip)} B gzip on top of the evaluator`,
       ...Object.entries(ours.inputs)
         .sort((a, b) => b[1] - a[1])

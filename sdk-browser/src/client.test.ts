@@ -275,6 +275,22 @@ describe('sdk-browser: hashed key lists', () => {
     await flags.close();
   });
 
+  it('drops the previous hashed key when a context key cannot be read', async () => {
+    const { make } = setup({ offline: true, cache: false });
+    const flags = make({ bootstrap: rules, context: { key: 'qa-1' } });
+    expect(flags.detail('beta').reason).toBe('TARGET_MATCH');
+    // A key getter that fails when the SDK hashes it, and answers later: qa-1's hash must not linger.
+    let reads = 0;
+    flags.setContext({
+      get key(): string {
+        if (reads++ === 0) throw new Error('boom');
+        return 'someone-else';
+      },
+    });
+    expect(flags.detail('beta')).toMatchObject({ value: false, reason: 'FALLTHROUGH' });
+    await flags.close();
+  });
+
   it('keeps the hashing salt across patches and the cache', async () => {
     const { make, socket, storage } = setup();
     const flags = make({ context: { key: 'qa-1' } });

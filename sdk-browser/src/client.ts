@@ -1,10 +1,7 @@
-import { createFlagSet, hashTargetKey, type ConfigSnapshot, type Context, type Detail, type FlagConfig, type JsonValue, type Segment, type ServerMessage } from '@switchyard/core/evaluate';
+import { evaluate, hashTargetKey, type ConfigSnapshot, type Context, type Detail, type FlagConfig, type JsonValue, type Segment, type ServerMessage } from '@switchyard/core/evaluate';
 import { createMetrics, type Metrics } from './metrics.js';
-import type { Platform, StorageLike } from './platform.js';
-import { readCache, writeCache } from './storage.js';
-import type { BackoffOptions } from './sync/backoff.js';
-import { fetchConfig, type SdkRequest } from './sync/poll.js';
-import { openStream } from './sync/stream.js';
+import type { Platform, RequestLike, SocketLike, StorageLike } from './platform.js';
+import { PROTOCOL_VERSION, SDK_INFO } from './protocol.js';
 
 /**
  * Rules to start from before the network answers: typically the snapshot a server-side render got
@@ -16,6 +13,14 @@ export type Bootstrap = ConfigSnapshot | { readonly flags: readonly FlagConfig[]
 /** Where the SDK reports problems when nobody listens to `error`. Default: `console`. */
 export interface Logger {
   warn(message: string): void;
+}
+
+/** Stream reconnect delays: exponential, capped, with full jitter. */
+export interface BackoffOptions {
+  /** First retry's upper bound. Default 500 ms. */
+  readonly initialMs?: number;
+  /** Cap on the upper bound. Default 30 s. */
+  readonly maxMs?: number;
 }
 
 /** Options of {@link createClient}. */
@@ -105,7 +110,19 @@ export interface SwitchyardClient {
   close(): Promise<void>;
 }
 
-const EMPTY: Context = {};
+/** A structural check of rules from storage or the network. */
+const isSnapshot = (v: Partial<ConfigSnapshot> | null): v is ConfigSnapshot => typeof v?.revision == 'number' && [v.flags, v.segments].every(Array.isArray);
+
+const stringify = JSON.stringify;
+
+/** A snapshot's list as a Map by key (a bootstrap may leave segments out). */
+const byKey = <T extends { readonly key: string }>(list: readonly T[] = []): Map<string, T> => new Map(list.map((item) => [item.key, item]));
+
+/** Applies one half of a patch: `items` replace or join those of the same key, `removed` keys go. */
+const upsert = <T extends { readonly key: string }>(map: Map<string, T>, items: readonly T[], removed: readonly string[]): void => {
+  for (const item of items) map.set(item.key, item);
+  for (const key of removed) map.delete(key);
+};
 
 /**
  * Creates a client: it starts from `bootstrap` and the localStorage cache at once, then connects.
@@ -114,58 +131,75 @@ const EMPTY: Context = {};
  * await flags.ready({ timeoutMs: 1000 });
  * if (flags.enabled('new-checkout')) renderNewCheckout();
  */
+// The stream, polling, the cache and ready() live in this one closure with the state they share
+// (revision, source, ETag, timers): as separate modules, the interfaces between them cost more bytes
+// of the page's bundle than their code (issue #5's size target). Metrics keep their own module.
 export function createClient(options: ClientOptions): SwitchyardClient {
   const o = options || ({} as ClientOptions);
   const platform = o.platform || {};
+  const backoff = o.backoff || {};
   // Called as plain functions: the browser's own need the global object as `this`, which that gives them.
   const later = platform.setTimeout || setTimeout;
   const cancel = (platform.clearTimeout || clearTimeout) as (id: unknown) => void;
+  const doc = globalThis.document;
   const url = `${o.url}`.replace(/\/+$/, '');
+  const api = `${url}/api/v1/sdk/`;
   const clientKey = o.clientKey;
-  // fetch is looked up per call, so a page without it fails a request instead of createClient.
-  const request: SdkRequest = (path, init) =>
-    (platform.fetch || fetch)(`${url}/api/v1/sdk/${path}`, { ...init, headers: { authorization: `Bearer ${clientKey}`, ...init?.headers } });
-  const logger = o.logger || console;
-  const set = createFlagSet();
-  const listeners: { [E in keyof ClientEvents]: Set<(arg?: unknown) => void> } = { change: new Set(), error: new Set(), ready: new Set() };
+  // `path` under /api/v1/sdk/, with the key. fetch is looked up per call, so a page without it fails a
+  // request instead of createClient.
+  const request = (path: string, init: Partial<RequestLike>) =>
+    (platform.fetch || fetch)(api + path, { ...init, headers: { authorization: `Bearer ${clientKey}`, ...init.headers } });
+  const metricsInterval = o.metricsIntervalMs ?? 1e4;
   const logged = new Set<string>();
-  const waiters = new Set<() => void>();
   const cacheKey = `switchyard:${hashTargetKey(url, clientKey)}`;
-  let context = EMPTY;
+  let listeners: [event: keyof ClientEvents, listener: (arg?: unknown) => void][] = [];
+  let flags = new Map<string, FlagConfig>();
+  let segments = new Map<string, Segment>();
+  let context: Context = {};
   let targetKey: string | undefined;
   let salt: string | undefined;
   let revision = 0;
   let source: Source = 'none';
   let etag: string | null | undefined;
-  let pollTimer: unknown;
-  let metricsTimer: unknown;
   let refused: SwitchyardError | undefined;
   let lastError: SwitchyardError | undefined;
-  let closed = false;
+  // Set by close() and by a refused key: no more network activity.
+  let stopped: boolean | undefined;
   let storage: StorageLike | null | undefined;
   let metrics: Metrics | undefined;
-  let stopStream: (() => void) | undefined;
+  // Timer ids are truthy in browsers and Node; 0 means none.
+  let pollTimer: unknown = 0;
+  let metricsTimer: unknown;
+  let socket: SocketLike | undefined;
+  // The socket's silence deadline while it is open, the reconnect while it is not.
+  let streamTimer: unknown;
+  let attempt = 0;
+  // Resolved once ready() has no reason to wait: network rules, a refused key, close, offline, or a
+  // failed connection with cached or bootstrap rules to go on with. None of these is ever undone.
+  let wake!: () => void;
+  const settled = new Promise<void>((resolve) => (wake = resolve));
 
   const log = (message: unknown): void => {
     try {
-      logger.warn(`[switchyard] ${message}`);
+      (o.logger || console).warn(`[switchyard] ${message}`);
     } catch {
       // Nowhere left to report to.
     }
   };
 
   const emit = (event: keyof ClientEvents, arg?: unknown): void =>
-    listeners[event].forEach((listener) => {
-      try {
-        listener(arg);
-      } catch (error) {
-        log(error);
-      }
+    listeners.forEach(([name, listener]) => {
+      if (name == event)
+        try {
+          listener(arg);
+        } catch (error) {
+          log(error);
+        }
     });
 
   const report = (code: SwitchyardError['code'], message: string): SwitchyardError => {
     const error = Object.assign(Error(message), { code });
-    if (listeners.error.size) emit('error', error);
+    if (listeners.some(([name]) => name == 'error')) emit('error', error);
     else if (!logged.has(message)) {
       logged.add(message);
       log(message);
@@ -173,29 +207,31 @@ export function createClient(options: ClientOptions): SwitchyardClient {
     return error;
   };
 
-  const wake = (): void => {
-    for (const waiter of waiters) waiter();
-  };
-
   // The one place the context key is hashed: on setContext, and when a snapshot brings another salt.
   const rehash = (): void => {
+    // Cleared first: a context whose key getter throws must not keep the previous context's hash.
+    targetKey = undefined;
     const key = context.key;
-    targetKey = salt !== undefined && typeof key == 'string' ? hashTargetKey(salt, key) : undefined;
+    if (salt != null && typeof key == 'string') targetKey = hashTargetKey(salt, key);
   };
 
-  const evaluateAll = (): Record<string, Detail> => set.evaluateAll(context, targetKey);
+  // The evaluator never throws, whatever the key, context or rules; it caches compiled forms per flag object.
+  const evaluateOne = (key: string, defaultValue: JsonValue): Detail => evaluate(flags.get(key), context, { flags, segments, defaultValue, targetKey });
+
+  const evaluateAll = (): Record<string, Detail> => Object.fromEntries([...flags.keys()].map((key) => [key, evaluateOne(key, null)]));
 
   // Runs `change`, then emits `change` with the keys whose evaluation for the current context differs.
   const diff = (change: () => void): void => {
     const before = evaluateAll();
     change();
     const after = evaluateAll();
-    const keys = Object.keys({ ...before, ...after }).filter((key) => JSON.stringify(before[key]) != JSON.stringify(after[key]));
+    const keys = Object.keys({ ...before, ...after }).filter((key) => stringify(before[key]) != stringify(after[key]));
     if (keys.length) emit('change', keys);
   };
 
   const load = (snapshot: Bootstrap, from: Source): void => {
-    set.replace(snapshot);
+    flags = byKey(snapshot.flags);
+    segments = byKey(snapshot.segments);
     revision = (snapshot as ConfigSnapshot).revision || 0;
     source = from;
     if (salt !== snapshot.keyHashSalt) {
@@ -212,7 +248,7 @@ export function createClient(options: ClientOptions): SwitchyardClient {
       source = 'network';
     });
     try {
-      if (storage) writeCache(storage, cacheKey, { revision, flags: set.flags(), segments: set.segments(), keyHashSalt: salt });
+      storage?.setItem(cacheKey, stringify({ revision, flags: [...flags.values()], segments: [...segments.values()], keyHashSalt: salt }));
     } catch (error) {
       report('STORAGE', `cache: ${error}`);
     }
@@ -222,46 +258,18 @@ export function createClient(options: ClientOptions): SwitchyardClient {
     }
   };
 
-  const message = (m: ServerMessage): number | undefined => {
-    try {
-      if (m.type == 'snapshot') network(() => load(m, 'network'));
-      else if (m.type == 'patch') {
-        if (m.revision > revision)
-          network(() => {
-            for (const flag of m.flags) set.upsertFlag(flag);
-            for (const key of m.removed) set.removeFlag(key);
-            for (const segment of m.segments) set.upsertSegment(segment);
-            for (const key of m.removedSegments) set.removeSegment(key);
-            revision = m.revision;
-            // The rules moved past what a conditional poll would compare against.
-            etag = undefined;
-          });
-      } else {
-        if (m.type == 'error') report('PROTOCOL', `server: ${m.message}`);
-        return;
-      }
-      return revision;
-    } catch (error) {
-      report('PROTOCOL', `${error}`);
-    }
-  };
-
-  const refuse = (why: string): void => {
-    if (refused) return;
-    refused = report('UNAUTHORIZED', `key refused: ${why}`);
-    stopPolling();
-    stopStream?.();
-    wake();
-  };
-
+  // Polling: GET config, conditional on the ETag, at once and every pollIntervalMs while the stream is
+  // down (or disabled).
   const poll = async (): Promise<void> => {
     try {
-      const result = await fetchConfig(request, etag);
-      if (closed || refused) return;
-      if (result.status > 400) return refuse(`HTTP ${result.status}`);
-      const snapshot = result.snapshot;
-      if (snapshot) {
-        etag = result.etag;
+      const response = await request('config', { headers: etag ? { 'if-none-match': etag } : {} });
+      const status = response.status;
+      const snapshot = (response.ok && (await response.json())) as Partial<ConfigSnapshot> | null;
+      if (stopped) return;
+      if (status == 401 || status == 403) return refuse(`HTTP ${status}`);
+      if (status != 304) {
+        if (!isSnapshot(snapshot)) throw Error(`HTTP ${status}`);
+        etag = response.headers.get('etag');
         if (snapshot.revision >= revision || source != 'network') network(() => load(snapshot, 'network'));
       }
       lastError = undefined;
@@ -277,105 +285,176 @@ export function createClient(options: ClientOptions): SwitchyardClient {
     void poll();
   };
 
-  // Only the stream calls this, and only while it runs (never after close or a refused key).
-  const startPolling = (): void => {
-    if (pollTimer === undefined) poller();
+  const stopPolling = (): void => {
+    cancel(pollTimer);
+    pollTimer = 0;
   };
 
-  function stopPolling(): void {
-    cancel(pollTimer);
-    pollTimer = undefined;
+  // The stream: a WebSocket to /api/v1/sdk/stream that says hello with the key (browsers cannot set
+  // headers on a WebSocket) and the revision to resume from, applies what the server sends,
+  // acknowledges revisions, and reconnects with full-jitter backoff until closed or refused.
+
+  // Ends the current socket once, whatever ended it (close event, silence, stop), and plans what next.
+  const end = (code: number): void => {
+    const ws = socket;
+    socket = undefined;
+    cancel(streamTimer);
+    try {
+      ws?.close();
+    } catch {
+      // Already closed.
+    }
+    if (stopped) return;
+    if (code == 4401 || code == 4403) return refuse(code);
+    // Down: poll at once (unless already polling), and meanwhile reconnect.
+    if (!pollTimer) poller();
+    // 1012: the server is restarting; come back at once, spread over a second, to any replica. Otherwise
+    // attempt n waits a random time in [0, min(maxMs, initialMs * 2^n)] (docs/protocol.md "Reconnecting";
+    // 2^n overflows to Infinity, which the cap absorbs).
+    streamTimer = later(connect, Math.random() * (code == 1012 ? 1e3 : Math.min(backoff.maxMs ?? 3e4, (backoff.initialMs ?? 500) * 2 ** attempt++)));
+  };
+
+  // The server answers hello at once, so the first deadline is short; later ones cover the 25 s pings.
+  const watch = (ms: number): void => {
+    cancel(streamTimer);
+    streamTimer = later(() => end(1006), ms);
+  };
+
+  const connect = (): void => {
+    try {
+      const ws: SocketLike = (socket = (platform.socket || ((u) => new WebSocket(u)))(`${api.replace(/^http/, 'ws')}stream`));
+      // Resume only from rules this page got from the network, as the Node SDK does.
+      ws.onopen = () => ws.send(stringify({ type: 'hello', protocol: PROTOCOL_VERSION, sdk: SDK_INFO, revision: (source == 'network' && revision) || null, key: clientKey }));
+      ws.onclose = (event) => socket == ws && end(event.code);
+      ws.onmessage = (event) => {
+        if (socket != ws) return;
+        // No message for 60 s (pings come every 25 s) means the connection is dead.
+        watch(6e4);
+        let m: ServerMessage;
+        try {
+          m = JSON.parse(event.data as string) as ServerMessage;
+        } catch {
+          // A frame that is not JSON is ignored, as the Node SDK does.
+          return;
+        }
+        try {
+          if (m.type == 'error') return report('PROTOCOL', `server: ${m.message}`);
+          // Up: the backoff starts over, polling stops.
+          attempt = 0;
+          stopPolling();
+          if (m.type == 'snapshot') network(() => load(m, 'network'));
+          else if (m.type == 'patch') {
+            if (m.revision > revision)
+              network(() => {
+                upsert(flags, m.flags, m.removed);
+                upsert(segments, m.segments, m.removedSegments);
+                revision = m.revision;
+                // The rules moved past what a conditional poll would compare against.
+                etag = '';
+              });
+          } else return;
+          // Every snapshot and patch is acknowledged, a duplicate with the revision held.
+          ws.send(stringify({ type: 'ack', revision }));
+        } catch (error) {
+          report('PROTOCOL', `${error}`);
+        }
+      };
+      watch(1e4);
+    } catch {
+      end(1006);
+    }
+  };
+
+  // Stops the stream and polling for good (close, or a refused key). Idempotent.
+  const stop = (): void => {
+    stopped = true;
+    end(1e3);
+    stopPolling();
+    wake();
+  };
+
+  function refuse(why: unknown): void {
+    if (!refused) {
+      refused = report('UNAUTHORIZED', `key refused: ${why}`);
+      stop();
+    }
   }
 
   const flush = (): Promise<void> =>
     metrics && !refused ? metrics.flush().catch((error) => void report('METRICS', `metrics: ${error}`)) : Promise.resolve();
 
-  const onHidden = (): void => {
-    if (document.visibilityState == 'hidden') void flush();
+  const metricsTick = (): void => {
+    metricsTimer = later(metricsTick, metricsInterval);
+    void flush();
   };
 
-  // The evaluator never throws, whatever the key, context or rules.
+  const onHidden = (): void => {
+    if (doc.visibilityState == 'hidden') void flush();
+  };
+
   const detail = (key: string, defaultValue: JsonValue = null): Detail => {
-    const result = set.evaluate(key, context, defaultValue, targetKey);
-    metrics?.evaluated(key, result);
+    const result = evaluateOne(key, defaultValue);
+    metrics?.count(key, result.variant);
     return result;
   };
 
+  const variant = ((key: string, defaultValue: JsonValue) => {
+    const value = detail(key, defaultValue).value;
+    return defaultValue === null || typeof defaultValue == 'object' || typeof value == typeof defaultValue ? value : defaultValue;
+  }) as SwitchyardClient['variant'];
+
   try {
-    context = o.context || EMPTY;
+    context = o.context || context;
     if (o.bootstrap) load(o.bootstrap, 'bootstrap');
     storage = platform.storage !== undefined ? platform.storage : o.cache === false ? null : localStorage;
-    const cached = storage && readCache(storage, cacheKey);
-    if (cached && cached.revision >= revision) load(cached, 'cache');
+    // Storage that is disabled or holds another page's value is reported once, and treated as no cache.
+    const cached = (storage && JSON.parse(storage.getItem(cacheKey)!)) as Partial<ConfigSnapshot> | null;
+    if (isSnapshot(cached) && cached.revision >= revision) load(cached, 'cache');
   } catch (error) {
     report('STORAGE', `start: ${error}`);
   }
 
-  if (!o.offline) {
-    if (!url || !clientKey) refused = report('UNAUTHORIZED', 'no url or clientKey');
-    else {
-      try {
-        const interval = o.metricsIntervalMs ?? 1e4;
-        if (interval > 0) {
-          // keepalive: a batch sent as the page goes away still arrives.
-          metrics = createMetrics((batch) => request('metrics', { method: 'POST', keepalive: true, headers: { 'content-type': 'application/json' }, body: JSON.stringify(batch) }));
-          const tick = (): void => {
-            metricsTimer = later(tick, interval);
-            void flush();
-          };
-          metricsTimer = later(tick, interval);
-          // A page that is hidden may never be shown again: send what it counted while it can.
-          globalThis.document?.addEventListener('visibilitychange', onHidden);
-        }
-        if (o.stream === false) poller();
-        else
-          stopStream = openStream(
-            { url, clientKey, open: platform.socket || ((u) => new WebSocket(u)), later, cancel, backoff: o.backoff },
-            {
-              message,
-              // Resume only from rules this page got from the network, as the Node SDK does.
-              revision: () => (source == 'network' && revision > 0 ? revision : null),
-              up: stopPolling,
-              down: startPolling,
-              refused: (code) => refuse(`${code}`),
-            },
-          );
-      } catch (error) {
-        report('NETWORK', `start: ${error}`);
+  if (o.offline) wake();
+  else if (!url || !clientKey) {
+    refused = report('UNAUTHORIZED', 'no url or clientKey');
+    wake();
+  } else
+    try {
+      if (metricsInterval > 0) {
+        // keepalive: a batch sent as the page goes away still arrives.
+        metrics = createMetrics((batch) => request('metrics', { method: 'POST', keepalive: true, headers: { 'content-type': 'application/json' }, body: stringify(batch) }));
+        metricsTimer = later(metricsTick, metricsInterval);
+        // A page that is hidden may never be shown again: send what it counted while it can.
+        doc?.addEventListener('visibilitychange', onHidden);
       }
+      if (o.stream === false) poller();
+      else connect();
+    } catch (error) {
+      report('NETWORK', `start: ${error}`);
     }
-  }
 
   return {
     ready(options) {
       return new Promise((resolve) => {
-        let timer: unknown;
         const done = (timedOut?: boolean): void => {
           cancel(timer);
-          waiters.delete(done);
           const ok = source != 'none';
           const error = source != 'network' && (refused || lastError || (!ok && Error('no rules yet')));
-          resolve(error ? { ok, source: ok ? source : timedOut ? 'timeout' : source, error } : { ok, source });
+          resolve({ ok, source: !ok && timedOut ? 'timeout' : source, ...(error && { error }) });
         };
-        if (source == 'network' || refused || closed || o.offline || (lastError && source != 'none')) return done();
-        waiters.add(done);
-        timer = later(() => done(true), options?.timeoutMs ?? 5e3);
+        const timer = later(() => done(true), options?.timeoutMs ?? 5e3);
+        void settled.then(() => done());
       });
     },
-    enabled(key, defaultValue = false) {
-      const value = detail(key, defaultValue).value;
-      return typeof value == 'boolean' ? value : defaultValue;
-    },
-    variant: ((key: string, defaultValue: JsonValue) => {
-      const value = detail(key, defaultValue).value;
-      return defaultValue === null || typeof defaultValue == 'object' || typeof value == typeof defaultValue ? value : defaultValue;
-    }) as SwitchyardClient['variant'],
+    // variant() with a boolean default: the flag's value when it is a boolean, else the default.
+    enabled: (key, defaultValue = false) => variant(key, defaultValue),
+    variant,
     detail,
     all: evaluateAll,
     setContext(next) {
       try {
         diff(() => {
-          context = next && typeof next == 'object' ? next : EMPTY;
+          context = next && typeof next == 'object' ? next : {};
           rehash();
         });
       } catch {
@@ -387,16 +466,15 @@ export function createClient(options: ClientOptions): SwitchyardClient {
     },
     track(key, outcome) {
       try {
-        const variant = set.evaluate(key, context, null, targetKey).variant;
-        if (variant !== undefined) metrics?.outcome(key, variant, outcome?.error === true, outcome?.latencyMs);
+        metrics?.count(key, evaluateOne(key, null).variant, outcome || {});
       } catch {
         // track() never throws into the page.
       }
     },
     on(event, listener) {
-      const group = listeners[event] as Set<unknown> | undefined;
-      group?.add(listener);
-      return () => void group?.delete(listener);
+      const entry: (typeof listeners)[number] = [event, listener as (arg?: unknown) => void];
+      listeners.push(entry);
+      return () => void (listeners = listeners.filter((other) => other != entry));
     },
     get revision() {
       return revision;
@@ -405,14 +483,9 @@ export function createClient(options: ClientOptions): SwitchyardClient {
       return source;
     },
     close() {
-      if (!closed) {
-        closed = true;
-        stopStream?.();
-        stopPolling();
-        cancel(metricsTimer);
-        globalThis.document?.removeEventListener('visibilitychange', onHidden);
-        wake();
-      }
+      stop();
+      cancel(metricsTimer);
+      doc?.removeEventListener('visibilitychange', onHidden);
       return flush();
     },
   };

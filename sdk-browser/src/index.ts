@@ -1,5 +1,6 @@
 export {
   createClient,
+  type BackoffOptions,
   type Bootstrap,
   type ClientEvents,
   type ClientOptions,
@@ -11,5 +12,4 @@ export {
 } from './client.js';
 export { SDK_INFO } from './protocol.js';
 export type { Platform, RequestLike, ResponseLike, SocketLike, StorageLike } from './platform.js';
-export type { BackoffOptions } from './sync/backoff.js';
 export type { ConfigSnapshot, Context, Detail, JsonValue, Reason } from '@switchyard/core/evaluate';

@@ -8,7 +8,7 @@ describe('sdk-browser protocol constants', () => {
   it('equal core', () => {
     expect(PROTOCOL_VERSION).toBe(CORE_PROTOCOL_VERSION);
     expect(LATENCY_BUCKETS_MS).toEqual(CORE_LATENCY_BUCKETS_MS);
-    const stream = readFileSync(new URL('./sync/stream.ts', import.meta.url), 'utf8');
+    const stream = readFileSync(new URL('./client.ts', import.meta.url), 'utf8');
     for (const code of [CLOSE_CODES.UNAUTHORIZED, CLOSE_CODES.FORBIDDEN, CLOSE_CODES.SERVICE_RESTART]) expect(stream).toContain(`code == ${code}`);
   });
 
