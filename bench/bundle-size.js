@@ -65,10 +65,10 @@ client.waitForInitialization().then(() => console.log(client.variation('new-chec
   },
 ];
 
-/** The evaluator alone (what the SDK carries from core: evaluate() over Maps, and hashTargetKey), to attribute Switchyard's bytes. */
-const EVALUATOR_ONLY = `import { evaluate, hashTargetKey } from '@switchyard/core/evaluate';
+/** The evaluator alone (what the SDK carries from core: evaluateCompact() over Maps, and hashTargetKey), to attribute Switchyard's bytes. */
+const EVALUATOR_ONLY = `import { evaluateCompact, hashTargetKey } from '@switchyard/core/evaluate';
 const flags = new Map();
-console.log(evaluate(flags.get('new-checkout'), { key: 'user-42' }, { flags, segments: new Map(), defaultValue: false, targetKey: hashTargetKey('salt', 'user-42') }).value);`;
+console.log(evaluateCompact(flags.get('new-checkout'), { key: 'user-42' }, { flags, segments: new Map(), defaultValue: false, targetKey: hashTargetKey('salt', 'user-42') }).value);`;
 
 /** @param {string} name */
 function installedVersion(name) {
@@ -106,7 +106,7 @@ const int = (/** @type {number} */ n) => n.toLocaleString('en-US');
 /** Which part of Switchyard's bundle a module belongs to. @param {string} path */
 function partOf(path) {
   if (path.includes('sdk-browser/')) return 'sdk-browser (client, stream, poll, cache, metrics)';
-  if (path.includes('core/')) return '@switchyard/core evaluator (evaluate, operators, murmur3, semver, dates)';
+  if (path.includes('core/')) return '@switchyard/core evaluator (evaluateCompact, operators, murmur3, semver, dates)';
   return path.includes('node_modules') ? `dependency ${path}` : 'the app itself';
 }
 
@@ -149,7 +149,7 @@ export async function run({ log }) {
     columns: ['part', 'minified'],
     rows: [...parts].sort((a, b) => b[1] - a[1]).map(([part, bytes]) => [part, `${int(bytes)} B`]),
     notes: [
-      `evaluator alone (evaluate + hashTargetKey from @switchyard/core/evaluate): ${int(evaluator.minified)} B minified, ${int(evaluator.gzip)} B gzip -9`,
+      `evaluator alone (evaluateCompact + hashTargetKey from @switchyard/core/evaluate): ${int(evaluator.minified)} B minified, ${int(evaluator.gzip)} B gzip -9`,
       `so the SDK adds ${int(ours.gzip - evaluator.gzip)} B gzip on top of the evaluator`,
       ...Object.entries(ours.inputs)
         .sort((a, b) => b[1] - a[1])

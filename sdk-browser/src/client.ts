@@ -1,4 +1,4 @@
-import { evaluate, hashTargetKey, type ConfigSnapshot, type Context, type Detail, type FlagConfig, type JsonValue, type Segment, type ServerMessage } from '@switchyard/core/evaluate';
+import { evaluateCompact, hashTargetKey, type ConfigSnapshot, type Context, type Detail, type FlagConfig, type JsonValue, type Segment, type ServerMessage } from '@switchyard/core/evaluate';
 import { createMetrics, type Metrics } from './metrics.js';
 import type { Platform, RequestLike, SocketLike, StorageLike } from './platform.js';
 import { PROTOCOL_VERSION, SDK_INFO } from './protocol.js';
@@ -216,7 +216,7 @@ export function createClient(options: ClientOptions): SwitchyardClient {
   };
 
   // The evaluator never throws, whatever the key, context or rules; it caches compiled forms per flag object.
-  const evaluateOne = (key: string, defaultValue: JsonValue): Detail => evaluate(flags.get(key), context, { flags, segments, defaultValue, targetKey });
+  const evaluateOne = (key: string, defaultValue: JsonValue): Detail => evaluateCompact(flags.get(key), context, { flags, segments, defaultValue, targetKey });
 
   const evaluateAll = (): Record<string, Detail> => Object.fromEntries([...flags.keys()].map((key) => [key, evaluateOne(key, null)]));
 

@@ -10,14 +10,16 @@ export default class SummaryReporter implements Reporter {
     let failed = 0;
     let skipped = 0;
     for (const module of testModules) {
+      let failedHere = 0;
       for (const test of module.children.allTests()) {
         const state = test.result().state;
         if (state === 'passed') passed++;
-        else if (state === 'failed') failed++;
+        else if (state === 'failed') failedHere++;
         else skipped++;
       }
-      // A file that failed to load has no tests; count it so the line cannot read as green.
-      if (module.state() === 'failed' && !module.children.size) failed++;
+      // A file that failed without a failed test (it did not load, or a beforeAll threw and its tests
+      // were skipped) counts once, so that the line cannot read as green.
+      failed += failedHere > 0 || module.state() !== 'failed' ? failedHere : 1;
     }
     failed += unhandledErrors.length;
     const line = `${passed} passed, ${failed} failed${skipped > 0 ? `, ${skipped} skipped` : ''}`;
