@@ -32,7 +32,9 @@ export function bucketPrefix(salt: string): Murmur3State {
 
 /** The bucket of `value` given {@link bucketPrefix}`(salt)`: equals `bucket(salt, value)`. Allocates nothing. */
 export function bucketFrom(prefix: Murmur3State, value: string): number {
-  return (hashText(prefix.h, prefix.tail, prefix.tailLength, prefix.length, value) >>> 0) % BUCKETS;
+  // A literal, not BUCKETS: V8 does not fold a module constant here, and a modulo by a value it does
+  // not know is a hardware division, about 8 ns of a 60 ns evaluation. By a literal it is a multiply.
+  return (hashText(prefix.h, prefix.tail, prefix.tailLength, prefix.length, value) >>> 0) % 100_000;
 }
 
 // The value bucketFromCached last encoded, and its UTF-8 bytes.
@@ -56,7 +58,7 @@ export function bucketFromCached(prefix: Murmur3State, value: string): number {
     cachedLength = length;
     cachedValue = value;
   }
-  return (hashBytes(prefix.h, prefix.tail, prefix.tailLength, prefix.length, cachedBytes, cachedLength) >>> 0) % BUCKETS;
+  return (hashBytes(prefix.h, prefix.tail, prefix.tailLength, prefix.length, cachedBytes, cachedLength) >>> 0) % 100_000; // a literal: see bucketFrom
 }
 
 /** Drops the value remembered by {@link bucketFromCached}. */
