@@ -1,4 +1,3 @@
-import type { JsonValue } from '../model/common.js';
 import type { Context } from '../model/context.js';
 import type { FlagConfig } from '../model/flag.js';
 import type { Segment } from '../model/segment.js';
@@ -6,7 +5,7 @@ import type { Serve } from '../model/serve.js';
 import { bucket, BUCKETS } from '../bucketing/bucket.js';
 import { makeDetail, type Detail, type ErrorCode, type Reason } from './detail.js';
 import type { EvaluateOptions } from './evaluate.js';
-import { allMatch, compileClause, compileSegment, EvaluationError, MAX_DEPTH, type ClauseMatcher, type ClauseScope, type CompiledSegment } from './operators.js';
+import { allMatch, compileRule, compileSegment, EvaluationError, isUnsupported, malformed, MAX_DEPTH, variantValue, type ClauseMatcher, type ClauseScope, type CompiledSegment } from './operators.js';
 
 // The compact evaluator: the same evaluation as evaluate() and createFlagSet(), written for size
 // instead of speed. It reads the configs as they are on every evaluation (compiling only clauses, once
@@ -24,25 +23,11 @@ interface Checked {
 }
 
 const BROKEN: Checked = { broken: true, unsupported: false, rules: [] };
-const NEVER: ClauseMatcher = () => false;
-const malformed = (): EvaluationError => new EvaluationError('MALFORMED_FLAG', 'malformed flag');
-const isUnsupported = (error: unknown): boolean => error instanceof EvaluationError && error.code === 'UNSUPPORTED_OPERATOR';
-
-// The value of a variant; the last of duplicate keys wins, as in createFlagSet().
-function valueOf(flag: FlagConfig, variant: string): JsonValue {
-  const variants = flag.variants;
-  for (let i = variants.length - 1; i >= 0; i--) {
-    const v = variants[i] as FlagConfig['variants'][number];
-    const key: unknown = v.key;
-    if (key === variant || (key !== key && variant !== variant)) return v.value;
-  }
-  throw malformed();
-}
 
 // Throws for a serve createFlagSet() could not compile.
 function checkServe(flag: FlagConfig, serve: Serve): void {
   if ('variant' in serve) {
-    valueOf(flag, serve.variant);
+    variantValue(flag.variants, serve.variant);
     return;
   }
   const rollout = serve.rollout;
@@ -51,7 +36,7 @@ function checkServe(flag: FlagConfig, serve: Serve): void {
   for (const slice of rollout.variants) {
     if (!Number.isInteger(slice.weight) || slice.weight < 0) throw malformed();
     total += slice.weight;
-    valueOf(flag, slice.variant);
+    variantValue(flag.variants, slice.variant);
   }
   // The salt is turned into a string here, as createFlagSet() does when it hashes the prefix.
   if (total !== BUCKETS || `${rollout.salt ?? flag.key}` === undefined) throw malformed();
@@ -60,26 +45,18 @@ function checkServe(flag: FlagConfig, serve: Serve): void {
 function check(flag: FlagConfig): Checked {
   try {
     for (const v of flag.variants as Iterable<unknown>) if (v === null || v === undefined) throw malformed();
-    valueOf(flag, flag.offVariant);
+    variantValue(flag.variants, flag.offVariant);
     for (const target of flag.targets) {
-      valueOf(flag, target.variant);
+      variantValue(flag.variants, target.variant);
       for (const _ of target.values);
     }
     if (!Array.isArray(flag.rules)) throw malformed();
     let unsupported = false;
     const rules = flag.rules.map((rule) => {
-      if (!Array.isArray(rule.clauses)) throw malformed();
-      const clauses = rule.clauses.map((clause) => {
-        try {
-          return compileClause(clause);
-        } catch (error) {
-          if (!isUnsupported(error)) throw error;
-          unsupported = true;
-          return NEVER;
-        }
-      });
+      const compiled = compileRule(rule.clauses);
+      unsupported ||= compiled.unsupported;
       checkServe(flag, rule.serve);
-      return clauses;
+      return compiled.matchers;
     });
     checkServe(flag, flag.fallthrough);
     if (!Array.isArray(flag.prerequisites)) throw malformed();
@@ -93,7 +70,7 @@ const checked = new WeakMap<FlagConfig, Checked>();
 const segmentsCompiled = new WeakMap<Segment, CompiledSegment>();
 
 function served(flag: FlagConfig, variant: string, reason: Reason, ruleId?: string, errorCode?: ErrorCode): Detail {
-  return makeDetail(valueOf(flag, variant), variant, reason, ruleId, errorCode);
+  return makeDetail(variantValue(flag.variants, variant), variant, reason, ruleId, errorCode);
 }
 
 const unsupportedDetail = (flag: FlagConfig): Detail => served(flag, flag.offVariant, 'ERROR', undefined, 'UNSUPPORTED_OPERATOR');

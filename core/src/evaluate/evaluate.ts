@@ -6,7 +6,7 @@ import type { Serve } from '../model/serve.js';
 import { bucketFrom, bucketFromCached, bucketPrefix, BUCKETS, forgetCachedValue } from '../bucketing/bucket.js';
 import type { Murmur3State } from '../bucketing/murmur3.js';
 import { makeDetail, type Detail, type ErrorCode, type Reason } from './detail.js';
-import { allMatch, compileClause, compileSegment, EvaluationError, MAX_DEPTH, type ClauseMatcher, type ClauseScope, type CompiledSegment } from './operators.js';
+import { allMatch, compileRule, compileSegment, EvaluationError, isUnsupported, malformed, MAX_DEPTH, variantValue, type ClauseMatcher, type ClauseScope, type CompiledSegment } from './operators.js';
 
 export { MAX_DEPTH } from './operators.js';
 
@@ -64,8 +64,6 @@ interface CompiledFlag {
   readonly plain: CompiledServe | undefined;
 }
 
-const malformed = (message: string): EvaluationError => new EvaluationError('MALFORMED_FLAG', message);
-
 // Details of booleans and strings without a rule id are shared by every flag that serves them: most
 // flags serve the same few, so 10,000 boolean flags need a handful of details instead of 40,000.
 // Sharing is safe because details are frozen; the memo starts over past a bound.
@@ -100,19 +98,6 @@ function fixedServe(fixed: Detail): CompiledServe {
 }
 
 const BROKEN = makeDetail(null, undefined, 'ERROR', undefined, 'MALFORMED_FLAG');
-const NEVER: ClauseMatcher = () => false;
-
-type Variants = FlagConfig['variants'];
-
-// The value of a variant; the last of duplicate keys wins (as if the variants were put in a Map).
-function variantValue(variants: Variants, variant: string): JsonValue {
-  for (let i = variants.length - 1; i >= 0; i--) {
-    const v = variants[i] as Variants[number];
-    const key: unknown = v.key;
-    if (key === variant || (key !== key && variant !== variant)) return v.value;
-  }
-  throw malformed(`unknown variant ${variant}`);
-}
 
 function compileServe(config: FlagConfig, missing: Detail, serve: Serve, reason: 'RULE_MATCH' | 'FALLTHROUGH', ruleId?: string): CompiledServe {
   const variants = config.variants;
@@ -136,8 +121,6 @@ function unsupportedDetail(flag: CompiledFlag): Detail {
   return flag.unsupported ?? makeDetail(flag.off.value, flag.off.variant, 'ERROR', undefined, 'UNSUPPORTED_OPERATOR');
 }
 
-const isUnsupported = (error: unknown): boolean => error instanceof EvaluationError && error.code === 'UNSUPPORTED_OPERATOR';
-
 /** Compiles a flag config once. No closures per flag: a set compiles thousands of flags at start-up. */
 function compileFlag(config: FlagConfig): CompiledFlag {
   try {
@@ -156,17 +139,9 @@ function compileFlag(config: FlagConfig): CompiledFlag {
     }
     if (!Array.isArray(config.rules)) throw malformed('rules');
     const rules = config.rules.length === 0 ? NO_RULES : config.rules.map((rule): CompiledRule => {
-      if (!Array.isArray(rule.clauses)) throw malformed('clauses');
-      const clauses = rule.clauses.map((clause) => {
-        try {
-          return compileClause(clause);
-        } catch (error) {
-          if (!isUnsupported(error)) throw error;
-          unsupported = makeDetail(offValue, offVariant, 'ERROR', undefined, 'UNSUPPORTED_OPERATOR');
-          return NEVER;
-        }
-      });
-      return { clauses, serve: compileServe(config, missing, rule.serve, 'RULE_MATCH', rule.id) };
+      const compiled = compileRule(rule.clauses);
+      if (compiled.unsupported) unsupported = makeDetail(offValue, offVariant, 'ERROR', undefined, 'UNSUPPORTED_OPERATOR');
+      return { clauses: compiled.matchers, serve: compileServe(config, missing, rule.serve, 'RULE_MATCH', rule.id) };
     });
     const fallthrough = compileServe(config, missing, config.fallthrough, 'FALLTHROUGH');
     if (!Array.isArray(config.prerequisites)) throw malformed('prerequisites');

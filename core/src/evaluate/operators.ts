@@ -1,5 +1,7 @@
 import type { Clause, ClauseValue } from '../model/clause.js';
 import type { Context, ContextValue } from '../model/context.js';
+import type { FlagConfig } from '../model/flag.js';
+import type { JsonValue } from '../model/common.js';
 import type { Segment } from '../model/segment.js';
 import { toEpochMillis } from './dates.js';
 import { compareSemver, parseSemver, type SemVer } from './semver.js';
@@ -191,4 +193,41 @@ export function compileSegment(segment: Segment): CompiledSegment {
 export function allMatch(clauses: readonly ClauseMatcher[], context: Context, scope: ClauseScope): boolean {
   for (let i = 0; i < clauses.length; i++) if (!(clauses[i] as ClauseMatcher)(context, scope)) return false;
   return true;
+}
+
+/** The error for a config the evaluators cannot evaluate (served as `ERROR` / `MALFORMED_FLAG`). */
+export const malformed = (message = 'malformed flag'): EvaluationError => new EvaluationError('MALFORMED_FLAG', message);
+
+/** True for the error of an operator this evaluator does not know. */
+export const isUnsupported = (error: unknown): boolean => error instanceof EvaluationError && error.code === 'UNSUPPORTED_OPERATOR';
+
+const NEVER: ClauseMatcher = () => false;
+
+/**
+ * Compiles the clauses of a flag's rule. An operator this evaluator does not know becomes a clause that
+ * never matches, and `unsupported` says so: the flag then serves its off variant with `ERROR`.
+ */
+export function compileRule(clauses: readonly Clause[]): { readonly matchers: ClauseMatcher[]; readonly unsupported: boolean } {
+  if (!Array.isArray(clauses)) throw malformed('clauses');
+  let unsupported = false;
+  const matchers = clauses.map((clause) => {
+    try {
+      return compileClause(clause);
+    } catch (error) {
+      if (!isUnsupported(error)) throw error;
+      unsupported = true;
+      return NEVER;
+    }
+  });
+  return { matchers, unsupported };
+}
+
+/** The value of a variant; the last of duplicate keys wins (as if the variants were put in a Map). */
+export function variantValue(variants: FlagConfig['variants'], variant: string): JsonValue {
+  for (let i = variants.length - 1; i >= 0; i--) {
+    const v = variants[i] as FlagConfig['variants'][number];
+    const key: unknown = v.key;
+    if (key === variant || (key !== key && variant !== variant)) return v.value;
+  }
+  throw malformed(`unknown variant ${variant}`);
 }
