@@ -9,6 +9,7 @@ import type { ReasonBody, RolloutBody } from './flags.schemas.js';
 import { flagArchived, flagNotFound, versionConflict } from './flags.service.js';
 import {
   commitFlagEnvironmentChange,
+  commitFlagEnvironmentChangeIfUnchanged,
   environmentExists,
   existingSegments,
   findFlag,
@@ -16,6 +17,7 @@ import {
   lockFlagEnvironment,
   lockPrerequisiteGraph,
   prerequisiteGraph,
+  readFlagEnvironment,
   shareLockFlags,
   type FlagEnvironmentRecord,
   type FlagRecord,
@@ -86,6 +88,30 @@ export function sliderVariant(flag: FlagRecord, config: EnvironmentConfig, reque
   return flag.variants.find((v) => v.key !== config.offVariant)?.key;
 }
 
+/** The config the slider sets (the fallthrough becomes the rollout), or the issue that forbids it. */
+function sliderConfig(
+  flag: FlagRecord,
+  current: EnvironmentConfig,
+  body: RolloutBody,
+  environment: string,
+): { config: EnvironmentConfig } | { issue: { path: string[]; message: string } } {
+  const onVariant = sliderVariant(flag, current, body.variant);
+  const variants = new Set(flag.variants.map((v) => v.key));
+  if (onVariant === undefined || !variants.has(onVariant)) {
+    return { issue: { path: ['variant'], message: onVariant === undefined ? 'the flag has no variant besides the off variant to roll out' : `unknown variant "${onVariant}"` } };
+  }
+  if (onVariant === current.offVariant) return { issue: { path: ['variant'], message: `"${onVariant}" is the off variant in ${environment}; roll out another variant` } };
+  if (!variants.has(current.offVariant)) return { issue: { path: ['offVariant'], message: `the off variant "${current.offVariant}" no longer exists; fix the config first` } };
+  return { config: { ...current, fallthrough: { rollout: sliderRollout(current, body.percentage, onVariant) } } };
+}
+
+/** A rollout of a flag that is killed or off changes nothing yet: say so. */
+function rolloutWarnings(environment: string, row: FlagEnvironmentRecord): { warnings?: string[] } {
+  if (row.killed !== null) return { warnings: [`flag is killed in ${environment}`] };
+  if (!row.config.enabled) return { warnings: [`flag is off in ${environment}`] };
+  return {};
+}
+
 export function createFlagEnvironmentService(deps: FlagEnvironmentServiceDeps): FlagEnvironmentService {
   const { db, clock, notifier } = deps;
 
@@ -131,6 +157,36 @@ export function createFlagEnvironmentService(deps: FlagEnvironmentServiceDeps): 
     return written;
   };
 
+  /**
+   * The common case in one round trip after an unlocked read: the row is read, checked and validated
+   * without a transaction, then written by one statement only if it is still the row that was read
+   * (see commitFlagEnvironmentChangeIfUnchanged). Undefined when anything is unusual (not found,
+   * archived, killed, a stale If-Match, a validation issue) or the row changed meanwhile: the caller
+   * then runs its locking transaction, which decides and reports exactly as before.
+   */
+  const writeUnlocked = async (
+    key: string,
+    environment: string,
+    expectedVersion: number | undefined,
+    action: Action,
+    actor: Actor,
+    next: (flag: FlagRecord, row: FlagEnvironmentRecord) => { config: EnvironmentConfig; segments: readonly string[] } | undefined,
+  ): Promise<{ row: FlagEnvironmentRecord; revision: number } | undefined> => {
+    const found = await readFlagEnvironment(db, key, environment);
+    if (found === undefined || found.flag.archivedAt !== null) return undefined;
+    const { flag, row } = found;
+    if (expectedVersion !== undefined && row.version !== expectedVersion) return undefined;
+    const change = next(flag, row);
+    if (change === undefined) return undefined;
+    return commitFlagEnvironmentChangeIfUnchanged(
+      db,
+      row,
+      { config: change.config, killed: row.killed, action, actor, reason: null, before: auditFlagEnvironment(row) },
+      clock.now(),
+      change.segments,
+    );
+  };
+
   const publish = (revision: number, key: string, environment: string): void => notifier.publish({ revision, environments: [environment], kind: 'flag', keys: [key] });
 
   return {
@@ -147,8 +203,19 @@ export function createFlagEnvironmentService(deps: FlagEnvironmentServiceDeps): 
     },
 
     async put(key, environment, config, expectedVersion, actor) {
-      const result = await db.transaction().execute(async (trx) => {
-        const prerequisiteKeys = [...new Set(config.prerequisites.map((p) => p.flag))].filter((k) => k !== key);
+      const prerequisiteKeys = [...new Set(config.prerequisites.map((p) => p.flag))].filter((k) => k !== key);
+      // Prerequisites need locks on other flags and the environment's prerequisite graph: always the transaction.
+      const unlocked =
+        prerequisiteKeys.length > 0
+          ? undefined
+          : await writeUnlocked(key, environment, expectedVersion, 'flag-environment.update', actor, (flag, row) => {
+              if (row.killed !== null && config.enabled) return undefined;
+              const segments = referencedSegments(config);
+              // The statement writes only if every referenced segment exists, so validate as if they do.
+              const issues = validateEnvironmentConfig(flag, config, { variantsOf: () => undefined, prerequisitesOf: () => [], segmentExists: () => true });
+              return issues.length > 0 ? undefined : { config, segments };
+            });
+      const result = unlocked ?? await db.transaction().execute(async (trx) => {
         const { flag, row } = await lockRow(trx, key, environment, expectedVersion, { lockFlag: prerequisiteKeys.length > 0, freshFlag: true });
         if (row.killed !== null && config.enabled) {
           throw new ApiError('FLAG_KILLED', `flag "${key}" is killed in ${environment} (${row.killed.reason}); restore it with POST .../restore and a reason instead of enabling it`, [
@@ -175,27 +242,22 @@ export function createFlagEnvironmentService(deps: FlagEnvironmentServiceDeps): 
     },
 
     async rollout(key, environment, body, expectedVersion, actor) {
+      const unlocked = await writeUnlocked(key, environment, expectedVersion, 'flag-environment.rollout', actor, (flag, row) => {
+        const slid = sliderConfig(flag, row.config, body, environment);
+        return 'issue' in slid ? undefined : { config: slid.config, segments: [] };
+      });
+      if (unlocked !== undefined) {
+        publish(unlocked.revision, key, environment);
+        return { revision: unlocked.revision, ...flagEnvironmentView(unlocked.row), ...rolloutWarnings(environment, unlocked.row) };
+      }
       const result = await db.transaction().execute(async (trx) => {
         const { flag, row } = await lockRow(trx, key, environment, expectedVersion, { lockFlag: false, freshFlag: true });
-        const current = row.config;
-        const onVariant = sliderVariant(flag, current, body.variant);
-        const variants = new Set(flag.variants.map((v) => v.key));
-        if (onVariant === undefined || !variants.has(onVariant)) {
-          throw validationError([{ path: ['variant'], message: onVariant === undefined ? 'the flag has no variant besides the off variant to roll out' : `unknown variant "${onVariant}"` }]);
-        }
-        if (onVariant === current.offVariant) {
-          throw validationError([{ path: ['variant'], message: `"${onVariant}" is the off variant in ${environment}; roll out another variant` }]);
-        }
-        if (!variants.has(current.offVariant)) throw validationError([{ path: ['offVariant'], message: `the off variant "${current.offVariant}" no longer exists; fix the config first` }]);
-        const config: EnvironmentConfig = { ...current, fallthrough: { rollout: sliderRollout(current, body.percentage, onVariant) } };
-        const written = await write(trx, row, { config, killed: row.killed }, 'flag-environment.rollout', actor);
-        return { ...written, killed: row.killed !== null, enabled: current.enabled };
+        const slid = sliderConfig(flag, row.config, body, environment);
+        if ('issue' in slid) throw validationError([slid.issue]);
+        return write(trx, row, { config: slid.config, killed: row.killed }, 'flag-environment.rollout', actor);
       });
       publish(result.revision, key, environment);
-      const warnings: string[] = [];
-      if (result.killed) warnings.push(`flag is killed in ${environment}`);
-      else if (!result.enabled) warnings.push(`flag is off in ${environment}`);
-      return { revision: result.revision, ...flagEnvironmentView(result.row), ...(warnings.length === 0 ? {} : { warnings }) };
+      return { revision: result.revision, ...flagEnvironmentView(result.row), ...rolloutWarnings(environment, result.row) };
     },
 
     async kill(key, environment, body, expectedVersion, actor) {

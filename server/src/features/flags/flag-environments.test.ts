@@ -286,6 +286,7 @@ describe('kill and restore', () => {
 describe('optimistic concurrency', () => {
   it('lets exactly one of 20 concurrent writers with the same If-Match win', async () => {
     await createFlag(server, 'contended');
+    const revisionBefore = await revisionOf(server);
     const results = await Promise.all(
       Array.from({ length: 20 }, (_, i) =>
         server.api('PUT', url('contended'), { ...ON, rules: [{ id: `writer-${i}`, clauses: [], serve: { variant: 'true' } }] }, { headers: { 'if-match': '"1"' } }),
@@ -297,6 +298,26 @@ describe('optimistic concurrency', () => {
     for (const r of results.filter((x) => x.statusCode === 409)) expect(errorOf(r)).toMatchObject({ code: 'VERSION_CONFLICT', details: [{ currentVersion: 2, changedBy: 'bootstrap-admin' }] });
     const audits = await server.database.db.selectFrom('audit_log').select('id').where('resource_key', '=', 'contended').where('action', '=', 'flag-environment.update').execute();
     expect(audits).toHaveLength(1);
+    // The losers' optimistic writes took no revision either.
+    expect(await revisionOf(server)).toBe(revisionBefore + 1);
+  });
+
+  it('applies every one of 10 concurrent unconditional writers once: one version, revision and audit row each', async () => {
+    await createFlag(server, 'contended-free');
+    const revisionBefore = await revisionOf(server);
+    const results = await Promise.all(
+      Array.from({ length: 10 }, (_, i) =>
+        i % 2 === 0
+          ? server.api('PUT', url('contended-free'), { ...ON, rules: [{ id: `writer-${i}`, clauses: [], serve: { variant: 'true' } }] })
+          : server.api('POST', url('contended-free', 'production', '/rollout'), { percentage: i * 10 }),
+      ),
+    );
+    for (const r of results) expect(r.statusCode, r.body).toBe(200);
+    expect(new Set(results.map((r) => (r.json() as { revision: number }).revision)).size).toBe(10);
+    expect(results.map((r) => (r.json() as { version: number }).version).sort((a, b) => a - b)).toEqual(Array.from({ length: 10 }, (_, i) => i + 2));
+    expect(await revisionOf(server)).toBe(revisionBefore + 10);
+    const audits = await server.database.db.selectFrom('audit_log').select(['revision', 'after']).where('resource_key', '=', 'contended-free').where('resource_type', '=', 'flag-environment').where('environment', '=', 'production').execute();
+    expect(audits).toHaveLength(10);
   });
 
   it('lets exactly one of 20 concurrent metadata writers with the same If-Match win', async () => {
