@@ -90,10 +90,12 @@ export const metricsPlugin = fp<MetricsPluginOptions>(
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
       registers,
     });
-    app.addHook('onResponse', async (request, reply) => {
+    // A callback hook, not an async one: it runs for every response.
+    app.addHook('onResponse', (request, reply, done) => {
       // Route patterns, never raw URLs: label values stay few whatever clients send.
       const route = request.routeOptions.url ?? 'unmatched';
       httpDuration.observe({ method: request.method, route, status_code: String(reply.statusCode) }, reply.elapsedTime / 1000);
+      done();
     });
 
     new Gauge({
