@@ -57,6 +57,18 @@ export interface FlagEnvironmentServiceDeps {
 
 type Action = 'flag-environment.update' | 'flag-environment.rollout' | 'flag-environment.kill' | 'flag-environment.restore';
 
+/** Rows remembered for a write without a read first (see `recent`), and how big their configs may be. */
+const RECENT_MAX = 256;
+const RECENT_MAX_WEIGHT = 2_000;
+
+/** How many target and clause values a config holds: a cheap measure of its size in memory. */
+function configWeight(config: EnvironmentConfig): number {
+  let weight = 0;
+  for (const target of config.targets) weight += target.values.length;
+  for (const rule of config.rules) for (const clause of rule.clauses) weight += clause.values.length;
+  return weight;
+}
+
 /** The segments a config's `inSegment` clauses name. */
 function referencedSegments(config: EnvironmentConfig): string[] {
   const keys = new Set<string>();
@@ -151,6 +163,8 @@ export function createFlagEnvironmentService(deps: FlagEnvironmentServiceDeps): 
     actor: Actor,
     reason: string | null = null,
   ): Promise<{ row: FlagEnvironmentRecord; revision: number }> => {
+    // What this replica remembers of the row is about to be stale: forget it (see `recent`).
+    recent.delete(rowId(before.flagKey, before.environment));
     const written = await commitFlagEnvironmentChange(trx, before, { ...change, action, actor, reason, before: auditFlagEnvironment(before) }, clock.now());
     // Unreachable while the row is locked; kept so a lost lock can never turn into a lost update.
     if (written === undefined) throw await versionConflict(trx, before.flagKey, before.environment, before.version, before.version + 1);
@@ -158,11 +172,31 @@ export function createFlagEnvironmentService(deps: FlagEnvironmentServiceDeps): 
   };
 
   /**
-   * The common case in one round trip after an unlocked read: the row is read, checked and validated
-   * without a transaction, then written by one statement only if it is still the row that was read
-   * (see commitFlagEnvironmentChangeIfUnchanged). Undefined when anything is unusual (not found,
-   * archived, killed, a stale If-Match, a validation issue) or the row changed meanwhile: the caller
-   * then runs its locking transaction, which decides and reports exactly as before.
+   * The rows this replica wrote last (with the flag they were validated against), so that the next
+   * write of the same row, the slider dragged again or a config saved twice, needs no read first.
+   * Never trusted: a write from it is conditional on the row being unchanged, exactly like one from a
+   * fresh read, and falls back to a fresh read when it was not. Small rows only, and few of them.
+   */
+  const recent = new Map<string, { flag: FlagRecord; row: FlagEnvironmentRecord }>();
+  const rowId = (key: string, environment: string): string => `${key}\u0000${environment}`;
+  const remember = (flag: FlagRecord, row: FlagEnvironmentRecord): void => {
+    const id = rowId(row.flagKey, row.environment);
+    recent.delete(id);
+    if (configWeight(row.config) > RECENT_MAX_WEIGHT) return;
+    if (recent.size >= RECENT_MAX) {
+      const oldest = recent.keys().next();
+      if (oldest.done !== true) recent.delete(oldest.value);
+    }
+    recent.set(id, { flag, row });
+  };
+
+  /**
+   * The common case in one round trip, two when this replica did not write the row last: the row is
+   * read without a transaction (or taken from `recent`), checked and validated, then written by one
+   * statement only if it is still that row (see commitFlagEnvironmentChangeIfUnchanged). Undefined
+   * when anything is unusual (not found, archived, killed, a stale If-Match, a validation issue) or
+   * the row changed meanwhile: the caller then runs its locking transaction, which decides and reports
+   * exactly as before.
    */
   const writeUnlocked = async (
     key: string,
@@ -172,19 +206,30 @@ export function createFlagEnvironmentService(deps: FlagEnvironmentServiceDeps): 
     actor: Actor,
     next: (flag: FlagRecord, row: FlagEnvironmentRecord) => { config: EnvironmentConfig; segments: readonly string[] } | undefined,
   ): Promise<{ row: FlagEnvironmentRecord; revision: number } | undefined> => {
+    const attempt = async (flag: FlagRecord, row: FlagEnvironmentRecord): Promise<{ row: FlagEnvironmentRecord; revision: number } | undefined> => {
+      if (flag.archivedAt !== null) return undefined;
+      if (expectedVersion !== undefined && row.version !== expectedVersion) return undefined;
+      const change = next(flag, row);
+      if (change === undefined) return undefined;
+      const written = await commitFlagEnvironmentChangeIfUnchanged(
+        db,
+        row,
+        { config: change.config, killed: row.killed, action, actor, reason: null, before: auditFlagEnvironment(row) },
+        clock.now(),
+        change.segments,
+      );
+      if (written !== undefined) remember(flag, written.row);
+      return written;
+    };
+    const known = recent.get(rowId(key, environment));
+    if (known !== undefined) {
+      // Whatever it says (even a stale If-Match or a validation issue), only a fresh read decides.
+      const written = await attempt(known.flag, known.row);
+      if (written !== undefined) return written;
+      recent.delete(rowId(key, environment));
+    }
     const found = await readFlagEnvironment(db, key, environment);
-    if (found === undefined || found.flag.archivedAt !== null) return undefined;
-    const { flag, row } = found;
-    if (expectedVersion !== undefined && row.version !== expectedVersion) return undefined;
-    const change = next(flag, row);
-    if (change === undefined) return undefined;
-    return commitFlagEnvironmentChangeIfUnchanged(
-      db,
-      row,
-      { config: change.config, killed: row.killed, action, actor, reason: null, before: auditFlagEnvironment(row) },
-      clock.now(),
-      change.segments,
-    );
+    return found === undefined ? undefined : attempt(found.flag, found.row);
   };
 
   const publish = (revision: number, key: string, environment: string): void => notifier.publish({ revision, environments: [environment], kind: 'flag', keys: [key] });
