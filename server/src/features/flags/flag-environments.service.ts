@@ -57,9 +57,10 @@ export interface FlagEnvironmentServiceDeps {
 
 type Action = 'flag-environment.update' | 'flag-environment.rollout' | 'flag-environment.kill' | 'flag-environment.restore';
 
-/** Rows remembered for a write without a read first (see `recent`), and how big their configs may be. */
+/** Rows remembered for a write without a read first (see `recent`), and how big they may be. */
 const RECENT_MAX = 256;
 const RECENT_MAX_WEIGHT = 2_000;
+const RECENT_MAX_VARIANTS_CHARS = 8_192;
 
 /** How many target and clause values a config holds: a cheap measure of its size in memory. */
 function configWeight(config: EnvironmentConfig): number {
@@ -182,7 +183,7 @@ export function createFlagEnvironmentService(deps: FlagEnvironmentServiceDeps): 
   const remember = (flag: FlagRecord, row: FlagEnvironmentRecord): void => {
     const id = rowId(row.flagKey, row.environment);
     recent.delete(id);
-    if (configWeight(row.config) > RECENT_MAX_WEIGHT) return;
+    if (configWeight(row.config) > RECENT_MAX_WEIGHT || JSON.stringify(flag.variants).length > RECENT_MAX_VARIANTS_CHARS) return;
     if (recent.size >= RECENT_MAX) {
       const oldest = recent.keys().next();
       if (oldest.done !== true) recent.delete(oldest.value);
