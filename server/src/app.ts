@@ -43,6 +43,18 @@ import { createWebhookDispatcher, createWebhookService, type WebhookDispatcher, 
 import { webhooksRoutes } from './features/webhooks/webhooks.routes.js';
 import type { Scheduler } from './plugins/scheduler.js';
 
+// CORS for the two routes browser SDKs call from other origins (config and metrics).
+const SDK_CORS_ORIGIN = '*';
+const SDK_CORS_EXPOSED = ['etag'];
+const SDK_CORS = {
+  origin: SDK_CORS_ORIGIN,
+  methods: ['GET', 'POST'],
+  allowedHeaders: ['authorization', 'content-type', 'if-none-match'],
+  exposedHeaders: SDK_CORS_EXPOSED,
+  maxAge: 600,
+};
+const SDK_CORS_HEADERS = { 'access-control-allow-origin': SDK_CORS_ORIGIN, 'access-control-expose-headers': SDK_CORS_EXPOSED.join(', ') };
+
 /** Largest request body accepted; larger ones get 413. */
 export const BODY_LIMIT = 1024 * 1024;
 
@@ -161,7 +173,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     onSent: metrics.streamSent,
   });
   const unsubscribeStream = notifier.subscribe((change) => {
-    if (change.kind === 'key') for (const keyId of change.keys) stream.closeKey(keyId);
+    if (change.kind === 'key') {
+      for (const keyId of change.keys) {
+        // A key revoked through another replica: its cached principal must not outlive the message.
+        resolver.evict(keyId);
+        stream.closeKey(keyId);
+      }
+    }
     else stream.changed(change.environments);
   });
   // A revocation travels on the bus so every replica closes that key's streams at once.
@@ -210,16 +228,20 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   // CORS). Only these two routes get CORS, so the admin API stays same-origin.
   await app.register(
     async (sdk) => {
-      // A preflight carries no key; @fastify/cors answers it in its hook, so let auth pass its route.
-      sdk.addHook('onRoute', (route) => {
-        if (route.method === 'OPTIONS') route.config = { ...route.config, permission: 'public' };
+      // Every answer of these routes, preflights included, gets what @fastify/cors adds for a fixed
+      // origin of '*'. Set here from a prepared object: its own hook rebuilds its options and a closure
+      // per request, and the SDK config is the hottest route there is.
+      sdk.addHook('onRequest', (_request, reply, done) => {
+        void reply.headers(SDK_CORS_HEADERS);
+        done();
       });
-      await sdk.register(cors, {
-        origin: '*',
-        methods: ['GET', 'POST'],
-        allowedHeaders: ['authorization', 'content-type', 'if-none-match'],
-        exposedHeaders: ['etag'],
-        maxAge: 600,
+      // Preflights: @fastify/cors answers them in its hook, in a scope of its own (its OPTIONS route).
+      await sdk.register(async (preflight) => {
+        // A preflight carries no key; let auth pass its route.
+        preflight.addHook('onRoute', (route) => {
+          if (route.method === 'OPTIONS') route.config = { ...route.config, permission: 'public' };
+        });
+        await preflight.register(cors, SDK_CORS);
       });
       await sdk.register(sdkConfigRoutes, { sdkConfig, revisions });
       await sdk.register(metricsRoutes, { db, clock });

@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
+import { preparedName } from './prepared.js';
 import type { Database } from './schema.js';
 
 /** An open database: Kysely over pg (DATABASE_URL) or over an embedded PGlite. */
@@ -42,6 +43,18 @@ function redact(url: string): string {
   }
 }
 
+/** Sends statements marked with prepare() (prepared.ts) as named statements on this connection. */
+function usePreparedStatements(client: pg.PoolClient): void {
+  const query = client.query.bind(client) as (config: pg.QueryConfig) => Promise<pg.QueryResult>;
+  const plain = client.query.bind(client) as (...args: unknown[]) => unknown;
+  // Kysely's driver calls query(text, values); everything else passes through untouched.
+  client.query = ((...args: unknown[]): unknown => {
+    const [text, values] = args;
+    const name = typeof text === 'string' && args.length === 2 && Array.isArray(values) ? preparedName(text) : undefined;
+    return name === undefined ? plain(...args) : query({ name, text: text as string, values: values as unknown[] });
+  }) as typeof client.query;
+}
+
 /** Opens the database and makes sure `schema` exists and is first on the search path. */
 export async function connectDatabase(options: ConnectOptions): Promise<DatabaseHandle> {
   const schema = options.schema ?? 'public';
@@ -61,7 +74,10 @@ export async function connectDatabase(options: ConnectOptions): Promise<Database
     // client, and pg-pool leaves checked-out clients without a listener: that crashed the process
     // (test/chaos/postgres-outage.test.ts). The query in flight fails on its own, and the pool drops
     // the broken client when it is released.
-    pool.on('connect', (client) => client.on('error', () => undefined));
+    pool.on('connect', (client) => {
+      client.on('error', () => undefined);
+      usePreparedStatements(client);
+    });
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     if (schema !== 'public') await sql`CREATE SCHEMA IF NOT EXISTS ${sql.id(schema)}`.execute(db);
     return { db, kind: 'postgres', schema, description: `PostgreSQL at ${redact(options.databaseUrl)}`, pool, close: () => db.destroy() };

@@ -88,6 +88,24 @@ describe('GET /metrics', () => {
     expect(text).not.toContain('no-such-flag');
   });
 
+  it('exposes the latency histogram as Prometheus expects: cumulative buckets up to +Inf, sum and count', async () => {
+    for (let i = 0; i < 3; i++) await server.api('GET', '/api/v1/environments');
+    const text = await scrape();
+    const labels = { method: 'GET', route: '/api/v1/environments', status_code: '200' };
+    const count = sample(text, 'http_request_duration_seconds_count', labels) ?? 0;
+    expect(count).toBeGreaterThanOrEqual(3);
+    const bounds = ['0.005', '0.01', '0.025', '0.05', '0.1', '0.25', '0.5', '1', '2.5', '5', '10', '30', '+Inf'];
+    const buckets = bounds.map((le) => sample(text, 'http_request_duration_seconds_bucket', { ...labels, le }));
+    expect(buckets.every((b) => b !== undefined)).toBe(true);
+    for (let i = 1; i < buckets.length; i++) expect(buckets[i]).toBeGreaterThanOrEqual(buckets[i - 1] ?? 0);
+    expect(buckets.at(-1)).toBe(count);
+    const sum = sample(text, 'http_request_duration_seconds_sum', labels) ?? -1;
+    expect(sum).toBeGreaterThan(0);
+    expect(sum).toBeLessThan(count * 30);
+    expect(text).toContain('# TYPE http_request_duration_seconds histogram');
+    expect(text).toContain('# HELP http_request_duration_seconds HTTP request latency by method, route pattern and status code');
+  });
+
   it('counts connected SDKs, stream frames and revisions', async () => {
     const sdkKey = await server.createKey('sdk-server', 'production');
     client = createClient({ url, sdkKey, logger: silentLogger, metricsIntervalMs: 0 });

@@ -36,7 +36,7 @@ export function isWriteRequest(request: FastifyRequest): boolean {
 }
 
 /**
- * Response hardening for every route: security headers where a route set none (the admin UI sets
+ * Response hardening for every route: security headers unless a route sets its own (the admin UI sets
  * its own CSP with helmet), the request id echoed for support, `Connection: close` while draining so
  * keep-alive connections end with their in-flight request, and the per-key write limit. Also keeps
  * the table of routes and their permissions.
@@ -59,14 +59,27 @@ export const protectionPlugin = fp<ProtectionOptions>(
       ),
     );
 
-    app.addHook('onSend', async (request, reply) => {
-      if (!reply.hasHeader('x-content-type-options')) void reply.header('x-content-type-options', 'nosniff');
-      if (!reply.hasHeader('x-frame-options')) void reply.header('x-frame-options', 'DENY');
-      if (!reply.hasHeader('referrer-policy')) void reply.header('referrer-policy', 'no-referrer');
-      // Admin API answers carry flags, audit trails and key names: no shared cache may keep them.
-      if (request.url.startsWith('/api/') && !reply.hasHeader('cache-control')) void reply.header('cache-control', 'no-store');
-      void reply.header('x-request-id', request.id);
+    // Set when the request starts, so a route or plugin that sets its own (helmet's CSP for the admin
+    // UI, the SDK config's cache-control) simply overrides them, and no check is needed on the way out.
+    // A callback hook with the headers prepared once: this runs on every request.
+    const securityHeaders = { 'x-content-type-options': 'nosniff', 'x-frame-options': 'DENY', 'referrer-policy': 'no-referrer' } as const;
+    // Admin API answers carry flags, audit trails and key names: no shared cache may keep them.
+    const apiHeaders = { ...securityHeaders, 'cache-control': 'no-store' } as const;
+    app.addHook('onRequest', (request, reply, done) => {
+      void reply.headers(request.url.startsWith('/api/') ? apiHeaders : securityHeaders).header('x-request-id', request.id);
+      done();
+    });
+    app.addHook('onSend', (request, reply, payload, done) => {
+      // Answers sent without running the request hooks (a malformed URL) get the same headers here.
+      if (!reply.hasHeader('x-request-id')) {
+        for (const [name, value] of Object.entries(request.url.startsWith('/api/') ? apiHeaders : securityHeaders)) {
+          if (!reply.hasHeader(name)) void reply.header(name, value);
+        }
+        void reply.header('x-request-id', request.id);
+      }
+      // Read as late as possible: a request that started before SIGTERM still ends its connection.
       if (options.health.draining) void reply.header('connection', 'close');
+      done(null, payload);
     });
 
     const limit = options.writeLimit;

@@ -9,6 +9,7 @@ import type { ReasonBody, RolloutBody } from './flags.schemas.js';
 import { flagArchived, flagNotFound, versionConflict } from './flags.service.js';
 import {
   commitFlagEnvironmentChange,
+  commitFlagEnvironmentChangeIfUnchanged,
   environmentExists,
   existingSegments,
   findFlag,
@@ -16,6 +17,7 @@ import {
   lockFlagEnvironment,
   lockPrerequisiteGraph,
   prerequisiteGraph,
+  readFlagEnvironment,
   shareLockFlags,
   type FlagEnvironmentRecord,
   type FlagRecord,
@@ -55,6 +57,19 @@ export interface FlagEnvironmentServiceDeps {
 
 type Action = 'flag-environment.update' | 'flag-environment.rollout' | 'flag-environment.kill' | 'flag-environment.restore';
 
+/** Rows remembered for a write without a read first (see `recent`), and how big they may be. */
+const RECENT_MAX = 256;
+const RECENT_MAX_WEIGHT = 2_000;
+const RECENT_MAX_VARIANTS_CHARS = 8_192;
+
+/** How many target and clause values a config holds: a cheap measure of its size in memory. */
+function configWeight(config: EnvironmentConfig): number {
+  let weight = 0;
+  for (const target of config.targets) weight += target.values.length;
+  for (const rule of config.rules) for (const clause of rule.clauses) weight += clause.values.length;
+  return weight;
+}
+
 /** The segments a config's `inSegment` clauses name. */
 function referencedSegments(config: EnvironmentConfig): string[] {
   const keys = new Set<string>();
@@ -84,6 +99,30 @@ export function sliderVariant(flag: FlagRecord, config: EnvironmentConfig, reque
     if (others.length === 1 && others[0] !== undefined) return others[0].variant;
   } else if (serve.variant !== config.offVariant) return serve.variant;
   return flag.variants.find((v) => v.key !== config.offVariant)?.key;
+}
+
+/** The config the slider sets (the fallthrough becomes the rollout), or the issue that forbids it. */
+function sliderConfig(
+  flag: FlagRecord,
+  current: EnvironmentConfig,
+  body: RolloutBody,
+  environment: string,
+): { config: EnvironmentConfig } | { issue: { path: string[]; message: string } } {
+  const onVariant = sliderVariant(flag, current, body.variant);
+  const variants = new Set(flag.variants.map((v) => v.key));
+  if (onVariant === undefined || !variants.has(onVariant)) {
+    return { issue: { path: ['variant'], message: onVariant === undefined ? 'the flag has no variant besides the off variant to roll out' : `unknown variant "${onVariant}"` } };
+  }
+  if (onVariant === current.offVariant) return { issue: { path: ['variant'], message: `"${onVariant}" is the off variant in ${environment}; roll out another variant` } };
+  if (!variants.has(current.offVariant)) return { issue: { path: ['offVariant'], message: `the off variant "${current.offVariant}" no longer exists; fix the config first` } };
+  return { config: { ...current, fallthrough: { rollout: sliderRollout(current, body.percentage, onVariant) } } };
+}
+
+/** A rollout of a flag that is killed or off changes nothing yet: say so. */
+function rolloutWarnings(environment: string, row: FlagEnvironmentRecord): { warnings?: string[] } {
+  if (row.killed !== null) return { warnings: [`flag is killed in ${environment}`] };
+  if (!row.config.enabled) return { warnings: [`flag is off in ${environment}`] };
+  return {};
 }
 
 export function createFlagEnvironmentService(deps: FlagEnvironmentServiceDeps): FlagEnvironmentService {
@@ -125,10 +164,73 @@ export function createFlagEnvironmentService(deps: FlagEnvironmentServiceDeps): 
     actor: Actor,
     reason: string | null = null,
   ): Promise<{ row: FlagEnvironmentRecord; revision: number }> => {
+    // What this replica remembers of the row is about to be stale: forget it (see `recent`).
+    recent.delete(rowId(before.flagKey, before.environment));
     const written = await commitFlagEnvironmentChange(trx, before, { ...change, action, actor, reason, before: auditFlagEnvironment(before) }, clock.now());
     // Unreachable while the row is locked; kept so a lost lock can never turn into a lost update.
     if (written === undefined) throw await versionConflict(trx, before.flagKey, before.environment, before.version, before.version + 1);
     return written;
+  };
+
+  /**
+   * The rows this replica wrote last (with the flag they were validated against), so that the next
+   * write of the same row, the slider dragged again or a config saved twice, needs no read first.
+   * Never trusted: a write from it is conditional on the row being unchanged, exactly like one from a
+   * fresh read, and falls back to a fresh read when it was not. Small rows only, and few of them.
+   */
+  const recent = new Map<string, { flag: FlagRecord; row: FlagEnvironmentRecord }>();
+  const rowId = (key: string, environment: string): string => `${key}\u0000${environment}`;
+  const remember = (flag: FlagRecord, row: FlagEnvironmentRecord): void => {
+    const id = rowId(row.flagKey, row.environment);
+    recent.delete(id);
+    if (configWeight(row.config) > RECENT_MAX_WEIGHT || JSON.stringify(flag.variants).length > RECENT_MAX_VARIANTS_CHARS) return;
+    if (recent.size >= RECENT_MAX) {
+      const oldest = recent.keys().next();
+      if (oldest.done !== true) recent.delete(oldest.value);
+    }
+    recent.set(id, { flag, row });
+  };
+
+  /**
+   * The common case in one round trip, two when this replica did not write the row last: the row is
+   * read without a transaction (or taken from `recent`), checked and validated, then written by one
+   * statement only if it is still that row (see commitFlagEnvironmentChangeIfUnchanged). Undefined
+   * when anything is unusual (not found, archived, killed, a stale If-Match, a validation issue) or
+   * the row changed meanwhile: the caller then runs its locking transaction, which decides and reports
+   * exactly as before.
+   */
+  const writeUnlocked = async (
+    key: string,
+    environment: string,
+    expectedVersion: number | undefined,
+    action: Action,
+    actor: Actor,
+    next: (flag: FlagRecord, row: FlagEnvironmentRecord) => { config: EnvironmentConfig; segments: readonly string[] } | undefined,
+  ): Promise<{ row: FlagEnvironmentRecord; revision: number } | undefined> => {
+    const attempt = async (flag: FlagRecord, row: FlagEnvironmentRecord): Promise<{ row: FlagEnvironmentRecord; revision: number } | undefined> => {
+      if (flag.archivedAt !== null) return undefined;
+      if (expectedVersion !== undefined && row.version !== expectedVersion) return undefined;
+      const change = next(flag, row);
+      if (change === undefined) return undefined;
+      const written = await commitFlagEnvironmentChangeIfUnchanged(
+        db,
+        row,
+        { config: change.config, killed: row.killed, action, actor, reason: null, before: auditFlagEnvironment(row) },
+        clock.now(),
+        change.segments,
+      );
+      if (written !== undefined) remember(flag, written.row);
+      return written;
+    };
+    const known = recent.get(rowId(key, environment));
+    if (known !== undefined) {
+      // Whatever it says (even a stale If-Match or a validation issue), only a fresh read decides.
+      const written = await attempt(known.flag, known.row);
+      if (written !== undefined) return written;
+      recent.delete(rowId(key, environment));
+    }
+    const found = await readFlagEnvironment(db, key, environment);
+    return found === undefined ? undefined : attempt(found.flag, found.row);
   };
 
   const publish = (revision: number, key: string, environment: string): void => notifier.publish({ revision, environments: [environment], kind: 'flag', keys: [key] });
@@ -147,8 +249,19 @@ export function createFlagEnvironmentService(deps: FlagEnvironmentServiceDeps): 
     },
 
     async put(key, environment, config, expectedVersion, actor) {
-      const result = await db.transaction().execute(async (trx) => {
-        const prerequisiteKeys = [...new Set(config.prerequisites.map((p) => p.flag))].filter((k) => k !== key);
+      const prerequisiteKeys = [...new Set(config.prerequisites.map((p) => p.flag))].filter((k) => k !== key);
+      // Prerequisites need locks on other flags and the environment's prerequisite graph: always the transaction.
+      const unlocked =
+        prerequisiteKeys.length > 0
+          ? undefined
+          : await writeUnlocked(key, environment, expectedVersion, 'flag-environment.update', actor, (flag, row) => {
+              if (row.killed !== null && config.enabled) return undefined;
+              const segments = referencedSegments(config);
+              // The statement writes only if every referenced segment exists, so validate as if they do.
+              const issues = validateEnvironmentConfig(flag, config, { variantsOf: () => undefined, prerequisitesOf: () => [], segmentExists: () => true });
+              return issues.length > 0 ? undefined : { config, segments };
+            });
+      const result = unlocked ?? await db.transaction().execute(async (trx) => {
         const { flag, row } = await lockRow(trx, key, environment, expectedVersion, { lockFlag: prerequisiteKeys.length > 0, freshFlag: true });
         if (row.killed !== null && config.enabled) {
           throw new ApiError('FLAG_KILLED', `flag "${key}" is killed in ${environment} (${row.killed.reason}); restore it with POST .../restore and a reason instead of enabling it`, [
@@ -175,27 +288,22 @@ export function createFlagEnvironmentService(deps: FlagEnvironmentServiceDeps): 
     },
 
     async rollout(key, environment, body, expectedVersion, actor) {
+      const unlocked = await writeUnlocked(key, environment, expectedVersion, 'flag-environment.rollout', actor, (flag, row) => {
+        const slid = sliderConfig(flag, row.config, body, environment);
+        return 'issue' in slid ? undefined : { config: slid.config, segments: [] };
+      });
+      if (unlocked !== undefined) {
+        publish(unlocked.revision, key, environment);
+        return { revision: unlocked.revision, ...flagEnvironmentView(unlocked.row), ...rolloutWarnings(environment, unlocked.row) };
+      }
       const result = await db.transaction().execute(async (trx) => {
         const { flag, row } = await lockRow(trx, key, environment, expectedVersion, { lockFlag: false, freshFlag: true });
-        const current = row.config;
-        const onVariant = sliderVariant(flag, current, body.variant);
-        const variants = new Set(flag.variants.map((v) => v.key));
-        if (onVariant === undefined || !variants.has(onVariant)) {
-          throw validationError([{ path: ['variant'], message: onVariant === undefined ? 'the flag has no variant besides the off variant to roll out' : `unknown variant "${onVariant}"` }]);
-        }
-        if (onVariant === current.offVariant) {
-          throw validationError([{ path: ['variant'], message: `"${onVariant}" is the off variant in ${environment}; roll out another variant` }]);
-        }
-        if (!variants.has(current.offVariant)) throw validationError([{ path: ['offVariant'], message: `the off variant "${current.offVariant}" no longer exists; fix the config first` }]);
-        const config: EnvironmentConfig = { ...current, fallthrough: { rollout: sliderRollout(current, body.percentage, onVariant) } };
-        const written = await write(trx, row, { config, killed: row.killed }, 'flag-environment.rollout', actor);
-        return { ...written, killed: row.killed !== null, enabled: current.enabled };
+        const slid = sliderConfig(flag, row.config, body, environment);
+        if ('issue' in slid) throw validationError([slid.issue]);
+        return write(trx, row, { config: slid.config, killed: row.killed }, 'flag-environment.rollout', actor);
       });
       publish(result.revision, key, environment);
-      const warnings: string[] = [];
-      if (result.killed) warnings.push(`flag is killed in ${environment}`);
-      else if (!result.enabled) warnings.push(`flag is off in ${environment}`);
-      return { revision: result.revision, ...flagEnvironmentView(result.row), ...(warnings.length === 0 ? {} : { warnings }) };
+      return { revision: result.revision, ...flagEnvironmentView(result.row), ...rolloutWarnings(environment, result.row) };
     },
 
     async kill(key, environment, body, expectedVersion, actor) {

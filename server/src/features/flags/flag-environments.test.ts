@@ -286,6 +286,7 @@ describe('kill and restore', () => {
 describe('optimistic concurrency', () => {
   it('lets exactly one of 20 concurrent writers with the same If-Match win', async () => {
     await createFlag(server, 'contended');
+    const revisionBefore = await revisionOf(server);
     const results = await Promise.all(
       Array.from({ length: 20 }, (_, i) =>
         server.api('PUT', url('contended'), { ...ON, rules: [{ id: `writer-${i}`, clauses: [], serve: { variant: 'true' } }] }, { headers: { 'if-match': '"1"' } }),
@@ -297,6 +298,68 @@ describe('optimistic concurrency', () => {
     for (const r of results.filter((x) => x.statusCode === 409)) expect(errorOf(r)).toMatchObject({ code: 'VERSION_CONFLICT', details: [{ currentVersion: 2, changedBy: 'bootstrap-admin' }] });
     const audits = await server.database.db.selectFrom('audit_log').select('id').where('resource_key', '=', 'contended').where('action', '=', 'flag-environment.update').execute();
     expect(audits).toHaveLength(1);
+    // The losers' optimistic writes took no revision either.
+    expect(await revisionOf(server)).toBe(revisionBefore + 1);
+  });
+
+  it('applies every one of 10 concurrent unconditional writers once: one version, revision and audit row each', async () => {
+    await createFlag(server, 'contended-free');
+    const revisionBefore = await revisionOf(server);
+    const results = await Promise.all(
+      Array.from({ length: 10 }, (_, i) =>
+        i % 2 === 0
+          ? server.api('PUT', url('contended-free'), { ...ON, rules: [{ id: `writer-${i}`, clauses: [], serve: { variant: 'true' } }] })
+          : server.api('POST', url('contended-free', 'production', '/rollout'), { percentage: i * 10 }),
+      ),
+    );
+    for (const r of results) expect(r.statusCode, r.body).toBe(200);
+    expect(new Set(results.map((r) => (r.json() as { revision: number }).revision)).size).toBe(10);
+    expect(results.map((r) => (r.json() as { version: number }).version).sort((a, b) => a - b)).toEqual(Array.from({ length: 10 }, (_, i) => i + 2));
+    expect(await revisionOf(server)).toBe(revisionBefore + 10);
+    const audits = await server.database.db.selectFrom('audit_log').select(['revision', 'after']).where('resource_key', '=', 'contended-free').where('resource_type', '=', 'flag-environment').where('environment', '=', 'production').execute();
+    expect(audits).toHaveLength(10);
+  });
+
+  it('never writes from what it remembers of a row another replica changed since', async () => {
+    const replica = await createTestServer({ database: server.database, adminUiDir: null });
+    try {
+      // "c" is neither first nor last: the other environments' default configs do not use it.
+      await createFlag(server, 'two-replicas', { type: 'string', variants: [{ key: 'a', value: 'a' }, { key: 'c', value: 'c' }, { key: 'b', value: 'b' }] });
+      const rule = (variant: string) => [{ id: 'r', clauses: [{ attribute: 'country', op: 'in', values: ['NL'] }], serve: { variant } }];
+      // This server writes the row twice: the second write starts from what it remembers.
+      await putConfig(server, 'two-replicas', 'production', { enabled: true, offVariant: 'a', fallthrough: { variant: 'a' }, rules: rule('b') });
+      await putConfig(server, 'two-replicas', 'production', { enabled: true, offVariant: 'a', fallthrough: { variant: 'a' }, rules: rule('c') });
+      // The other replica changes the row, then this one writes again, conditionally and not.
+      const other = await putConfig(replica, 'two-replicas', 'production', { enabled: false, offVariant: 'a', fallthrough: { variant: 'b' }, rules: rule('c') });
+      const stale = await server.api('PUT', url('two-replicas'), { enabled: true, offVariant: 'a', fallthrough: { variant: 'a' } }, { headers: { 'if-match': `"${Number(other.version) - 1}"` } });
+      expect(stale.statusCode).toBe(409);
+      expect(errorOf(stale).details).toMatchObject([{ currentVersion: other.version }]);
+      const slider = await server.api('POST', url('two-replicas', 'production', '/rollout'), { percentage: 30, variant: 'c' }, { headers: { 'if-match': `"${String(other.version)}"` } });
+      expect(slider.statusCode, slider.body).toBe(200);
+      // The other replica's change is the base of this one (enabled stays false, its rules stay).
+      expect(slider.json()).toMatchObject({ version: Number(other.version) + 1, enabled: false, config: { enabled: false, rules: [{ id: 'r', serve: { variant: 'c' } }] }, warnings: ['flag is off in production'] });
+      const audit = await server.database.db
+        .selectFrom('audit_log')
+        .select(['before', 'action'])
+        .where('resource_key', '=', 'two-replicas')
+        .where('resource_type', '=', 'flag-environment')
+        .where('environment', '=', 'production')
+        .orderBy('id', 'desc')
+        .executeTakeFirstOrThrow();
+      expect(audit.action).toBe('flag-environment.rollout');
+      expect(audit.before).toMatchObject({ version: other.version, config: { enabled: false, fallthrough: { variant: 'b' } } });
+      // This server writes a config without "c" and remembers the flag it validated it against (with
+      // "c"); the other replica then drops "c", which changes no config, only the flag. A config naming
+      // "c" must be refused.
+      await putConfig(server, 'two-replicas', 'production', { enabled: false, offVariant: 'a', fallthrough: { variant: 'b' } });
+      const dropped = await replica.api('PATCH', '/api/v1/flags/two-replicas', { variants: [{ key: 'a', value: 'a' }, { key: 'b', value: 'b' }] });
+      expect(dropped.statusCode, dropped.body).toBe(200);
+      const refused = await server.api('PUT', url('two-replicas'), { enabled: true, offVariant: 'a', fallthrough: { variant: 'c' } });
+      expect(refused.statusCode).toBe(400);
+      expect(errorOf(refused).details).toEqual([{ path: 'fallthrough.variant', message: 'unknown variant "c"' }]);
+    } finally {
+      await replica.app.close();
+    }
   });
 
   it('lets exactly one of 20 concurrent metadata writers with the same If-Match win', async () => {

@@ -1,6 +1,7 @@
 import type { EnvironmentConfig, Flag, FlagKind, FlagType, Variant } from '@switchyard/core';
 import { sql, type Kysely, type Selectable } from 'kysely';
 import type { Database, FlagEnvironmentsTable, FlagsTable } from '../../db/schema.js';
+import { prepare } from '../../db/prepared.js';
 import { fromJson, json, toIso, toNumber } from '../../db/values.js';
 import type { Actor } from '../audit/audit.store.js';
 
@@ -105,15 +106,41 @@ export async function lockFlagEnvironment(
   key: string,
   environment: string,
 ): Promise<{ flag: FlagRecord; row: FlagEnvironmentRecord; flagFresh: boolean } | undefined> {
+  return selectFlagEnvironment(db, key, environment, true);
+}
+
+/**
+ * A flag's row in one environment and its flag, read in one statement without any lock: the starting
+ * point of an optimistic write (commitFlagEnvironmentChangeIfUnchanged), which writes only if the row
+ * is still this one.
+ */
+export async function readFlagEnvironment(db: Kysely<Database>, key: string, environment: string): Promise<{ flag: FlagRecord; row: FlagEnvironmentRecord } | undefined> {
+  return selectFlagEnvironment(db, key, environment, false);
+}
+
+// Named, not `*`: these statements are prepared (db/prepared.ts).
+const FLAG_COLUMNS = sql.raw(
+  ['key', 'name', 'description', 'kind', 'owner', 'expires_at', 'tags', 'client_side', 'type', 'variants', 'version', 'created_at', 'updated_at', 'archived_at'].map((c) => `f.${c}`).join(', '),
+);
+const FLAG_ENVIRONMENT_COLUMNS = sql.raw(['flag_key', 'environment', 'config', 'killed', 'version', 'updated_at', 'updated_revision'].map((c) => `fe.${c}`).join(', '));
+/** Segment lists up to this long get a prepared statement of their own in an optimistic write. */
+const PREPARED_SEGMENT_LISTS = 4;
+
+async function selectFlagEnvironment(
+  db: Kysely<Database>,
+  key: string,
+  environment: string,
+  lock: boolean,
+): Promise<{ flag: FlagRecord; row: FlagEnvironmentRecord; flagFresh: boolean } | undefined> {
   const result = await sql<
     FlagRow & { fe_config: unknown; fe_killed: unknown; fe_version: number; fe_updated_at: Date; fe_updated_revision: string | number | bigint; snapshot_revision: string | number | bigint }
-  >`
-    SELECT f.*, fe.config AS fe_config, fe.killed AS fe_killed, fe.version AS fe_version,
+  >`${prepare(lock ? 'flag-environment-lock' : 'flag-environment-read')}
+    SELECT ${FLAG_COLUMNS}, fe.config AS fe_config, fe.killed AS fe_killed, fe.version AS fe_version,
            fe.updated_at AS fe_updated_at, fe.updated_revision AS fe_updated_revision,
            (SELECT revision FROM revision_counter WHERE id = 1) AS snapshot_revision
     FROM flag_environments fe JOIN flags f ON f.key = fe.flag_key
     WHERE fe.flag_key = ${key} AND fe.environment = ${environment}
-    FOR UPDATE OF fe`.execute(db);
+    ${lock ? sql`FOR UPDATE OF fe` : sql``}`.execute(db);
   const row = result.rows[0];
   if (row === undefined) return undefined;
   return {
@@ -229,6 +256,58 @@ export async function commitFlagEnvironmentChange(
       FROM rev
       WHERE fe.flag_key = ${current.flagKey} AND fe.environment = ${current.environment} AND fe.version = ${current.version}
       RETURNING fe.*, rev.revision AS revision
+    ), audit AS (
+      INSERT INTO audit_log (revision, actor, actor_key_id, action, resource_type, resource_key, environment, reason, before, after, request_id, incident_id, deploy_id)
+      SELECT revision, ${actor.name}, ${actor.keyId}, ${change.action}, 'flag-environment', flag_key, environment, ${change.reason},
+             ${json(change.before)}::jsonb, jsonb_build_object('version', version, 'config', config, 'killed', killed),
+             ${actor.requestId ?? null}, ${actor.incidentId ?? null}, ${actor.deployId ?? null}
+      FROM changed
+    )
+    SELECT * FROM changed`.execute(db);
+  const row = result.rows[0];
+  return row === undefined ? undefined : { row: flagEnvironmentRecord(row), revision: toNumber(row.revision) };
+}
+
+/**
+ * commitFlagEnvironmentChange for a row read without a lock (readFlagEnvironment), as one statement
+ * that needs no transaction around it: the write, its revision and its audit entry commit together or
+ * not at all, in one round trip. It writes only if the row is still exactly the one read: the same
+ * version (every config write bumps it) and the same updated_revision (every flag metadata write
+ * touches it, so variants validated against the read flag are still the flag's), and only if every
+ * segment in `segments` still exists. The environment row is locked before the revision counter, the
+ * lock order of every writer; when the row changed, no revision is taken. Undefined when nothing was
+ * written: the caller falls back to its locking transaction, which reports why.
+ */
+export async function commitFlagEnvironmentChangeIfUnchanged(
+  db: Kysely<Database>,
+  current: FlagEnvironmentRecord,
+  change: FlagEnvironmentChange,
+  now: Date,
+  segments: readonly string[],
+): Promise<{ row: FlagEnvironmentRecord; revision: number } | undefined> {
+  const { actor } = change;
+  const killed = change.killed === null ? null : json(change.killed);
+  const segmentsExist = segments.length === 0 ? sql`` : sql`AND (SELECT count(*) FROM segments WHERE key IN (${sql.join([...segments])})) = ${segments.length}`;
+  const name = segments.length <= PREPARED_SEGMENT_LISTS ? prepare(`flag-environment-write-s${segments.length}`) : sql``;
+  const result = await sql<FlagEnvironmentRow & { revision: string | number | bigint }>`${name}
+    WITH target AS (
+      SELECT fe.flag_key, fe.environment FROM flag_environments AS fe
+      WHERE fe.flag_key = ${current.flagKey} AND fe.environment = ${current.environment}
+        AND fe.version = ${current.version} AND fe.updated_revision = ${current.updatedRevision}
+        ${segmentsExist}
+      FOR UPDATE
+    ), rev AS (
+      UPDATE revision_counter SET revision = revision + 1 WHERE id = 1 AND EXISTS (SELECT 1 FROM target) RETURNING revision
+    ), changed AS (
+      UPDATE flag_environments AS fe
+      SET config = ${json(change.config)}::jsonb,
+          killed = CASE WHEN ${killed}::jsonb IS NULL THEN NULL ELSE ${killed}::jsonb || jsonb_build_object('revision', rev.revision) END,
+          version = fe.version + 1,
+          updated_at = ${now},
+          updated_revision = rev.revision
+      FROM rev, target
+      WHERE fe.flag_key = target.flag_key AND fe.environment = target.environment
+      RETURNING ${FLAG_ENVIRONMENT_COLUMNS}, rev.revision AS revision
     ), audit AS (
       INSERT INTO audit_log (revision, actor, actor_key_id, action, resource_type, resource_key, environment, reason, before, after, request_id, incident_id, deploy_id)
       SELECT revision, ${actor.name}, ${actor.keyId}, ${change.action}, 'flag-environment', flag_key, environment, ${change.reason},

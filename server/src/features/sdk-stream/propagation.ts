@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, preSerializationAsyncHookHandler, preValidationAsyncHookHandler } from 'fastify';
 import type { Kysely } from 'kysely';
 import { z } from 'zod';
 import type { Database } from '../../db/schema.js';
@@ -8,6 +8,8 @@ import type { StreamHub } from './stream.hub.js';
 
 /** Longest a write may wait for SDK acknowledgements. */
 export const MAX_WAIT_FOR_SDKS_MS = 30_000;
+
+const READ_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 const WaitSchema = z.coerce.number().int().min(0).max(MAX_WAIT_FOR_SDKS_MS);
 
@@ -35,16 +37,16 @@ function operatorsIn(body: unknown): Set<string> {
  * is too old for the operators used.
  */
 export function installPropagation(app: FastifyInstance, deps: { hub: StreamHub; db: Kysely<Database> }): void {
-  app.addHook('preValidation', async (request) => {
+  const preValidation: preValidationAsyncHookHandler = async (request) => {
     if (request.method === 'GET' || request.method === 'HEAD' || request.method === 'OPTIONS') return;
     const raw = (request.query as Record<string, unknown> | undefined)?.waitForSdks;
     if (raw === undefined) return;
     if (!WaitSchema.safeParse(raw).success) {
       throw new ApiError('VALIDATION_FAILED', `waitForSdks must be milliseconds between 0 and ${MAX_WAIT_FOR_SDKS_MS}`, [{ path: 'query.waitForSdks', message: 'invalid' }]);
     }
-  });
+  };
 
-  app.addHook('preSerialization', async (request, reply, payload) => {
+  const preSerialization: preSerializationAsyncHookHandler = async (request, reply, payload) => {
     if (request.method === 'GET' || request.method === 'HEAD' || reply.statusCode >= 300 || typeof payload !== 'object' || payload === null) return payload;
     const body = payload as Record<string, unknown>;
     const env = (request.params as { env?: unknown } | undefined)?.env;
@@ -80,5 +82,14 @@ export function installPropagation(app: FastifyInstance, deps: { hub: StreamHub;
       request.log.warn({ err: error }, 'could not record propagation in the audit log');
     }
     return { ...result, propagation };
+  };
+
+  // On the routes that write only: reads (the SDK config above all) skip two async hooks.
+  const asArray = <T>(hooks: T | T[] | undefined): T[] => (hooks === undefined ? [] : Array.isArray(hooks) ? hooks : [hooks]);
+  app.addHook('onRoute', (route) => {
+    const methods = Array.isArray(route.method) ? route.method : [route.method];
+    if (methods.every((method) => READ_METHODS.has(method))) return;
+    route.preValidation = [preValidation, ...asArray(route.preValidation)];
+    route.preSerialization = [preSerialization, ...asArray(route.preSerialization)];
   });
 }
