@@ -1,7 +1,10 @@
 // The admin UI end to end in Debian's Chromium: a user's flows, selected by role and accessible name,
 // against a real server (with a connected Node SDK for the kill confirmation). Needs the built UI
-// (`npm run build`; `npm test` builds it first). Saves screenshots of the main pages to docs/screenshots/.
-import { existsSync, mkdirSync } from 'node:fs';
+// (`npm run build`; `npm test` builds it first). Screenshots the main pages: into a temporary folder, or
+// into docs/screenshots/ with UPDATE_SCREENSHOTS=1 (so that a test run leaves the tracked images alone).
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createClient, silentLogger, type SwitchyardClient } from '@switchyard/sdk-node';
 import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
@@ -10,7 +13,8 @@ import { createTestServer, type TestServer } from '../helpers/server.js';
 import { CHROMIUM, CHROMIUM_ARGS, skipBrowser } from './harness.js';
 
 const DIST = fileURLToPath(new URL('../../admin-ui/dist/index.html', import.meta.url));
-const SHOTS = fileURLToPath(new URL('../../docs/screenshots/', import.meta.url));
+const UPDATE_SCREENSHOTS = process.env.UPDATE_SCREENSHOTS === '1';
+const SHOTS = UPDATE_SCREENSHOTS ? fileURLToPath(new URL('../../docs/screenshots/', import.meta.url)) : `${mkdtempSync(join(tmpdir(), 'switchyard-shots-'))}/`;
 const DESKTOP = { width: 1280, height: 800 };
 const NARROW = { width: 390, height: 844 };
 
@@ -146,6 +150,7 @@ afterAll(async () => {
   await browser?.close();
   await sdk?.close();
   await server?.close();
+  if (!UPDATE_SCREENSHOTS) rmSync(SHOTS, { recursive: true, force: true });
 });
 
 describe.skipIf(skipBrowser)('admin UI in Chromium', () => {
