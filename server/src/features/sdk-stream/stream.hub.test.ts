@@ -24,7 +24,7 @@ function connection(environment = 'production', applied: number | null = 1, sent
     protocol: 1,
     instance: null,
     address: '127.0.0.1',
-    connectedAt: new Date(),
+    connectedAt: Date.now(),
     sentRevision: 0,
     appliedRevision: applied,
   };

@@ -40,7 +40,8 @@ export interface Connection {
   readonly protocol: number;
   readonly instance: string | null;
   readonly address: string;
-  readonly connectedAt: Date;
+  /** Epoch milliseconds. */
+  readonly connectedAt: number;
   sentRevision: number;
   appliedRevision: number | null;
 }
@@ -300,7 +301,7 @@ export class StreamHub {
         protocol: c.protocol,
         instance: c.instance,
         address: c.address,
-        connectedAt: c.connectedAt.toISOString(),
+        connectedAt: new Date(c.connectedAt).toISOString(),
         sentRevision: c.sentRevision,
         appliedRevision: c.appliedRevision,
         lag: Math.max(0, latest - (c.appliedRevision ?? 0)),
