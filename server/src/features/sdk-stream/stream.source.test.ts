@@ -45,6 +45,23 @@ describe('the stream source', () => {
     expect(await source().changesSince(ENV, 'server', killedAt)).toEqual({ type: 'patch', revision: killedAt, flags: [], removed: [], segments: [], removedSegments: [] });
   });
 
+  it('gives browser keys the changed client-side flags with hashed target lists, and nothing else', async () => {
+    await createFlag(server, 'src-public', { clientSide: true });
+    const since = await currentRevision(server.database.db);
+    expect((await server.api('PUT', `/api/v1/flags/src-public/environments/${ENV}`, { ...ON, targets: [{ variant: 'true', values: ['user-9'] }] })).statusCode).toBe(200);
+    expect((await server.api('POST', `/api/v1/flags/src-b/environments/${ENV}/kill`, { reason: 'test' })).statusCode).toBe(200);
+    const latest = await currentRevision(server.database.db);
+
+    const patch = await source().changesSince(ENV, 'client', since);
+    expect(patch).toMatchObject({ revision: latest, removed: [], segments: [] });
+    expect(patch.flags.map((f) => f.key)).toEqual(['src-public']);
+    const values = patch.flags[0]?.targets[0]?.values ?? [];
+    expect(values).toHaveLength(1);
+    expect(values[0]).not.toBe('user-9');
+    expect(JSON.stringify(patch)).not.toContain('src-b');
+    expect((await source().changesSince(ENV, 'server', since)).flags.map((f) => f.key).sort()).toEqual(['src-b', 'src-public']);
+  });
+
   it('names archived flags as removed and sends changed segments whole', async () => {
     const since = await currentRevision(server.database.db);
     expect((await server.api('DELETE', '/api/v1/flags/src-gone')).statusCode).toBeLessThan(300);

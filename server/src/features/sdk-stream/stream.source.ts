@@ -2,52 +2,10 @@ import type { FlagConfig, PatchMessage, Segment, SnapshotMessage } from '@switch
 import { sql, type Kysely, type Transaction } from 'kysely';
 import { currentRevision } from '../../db/revision.js';
 import type { Database } from '../../db/schema.js';
-import { fromJson, toNumber } from '../../db/values.js';
+import { toNumber } from '../../db/values.js';
 import { clientSnapshot, type SdkConfigService, type SnapshotEntry } from '../sdk-config/sdk-config.service.js';
 import { readEnvironmentState, toFlagConfig, toSegment, type FlagConfigRow } from '../sdk-config/sdk-config.store.js';
 import type { Audience, StreamSource } from './stream.hub.js';
-
-/** What the one-statement read of {@link readChanges} returns. */
-interface Changes {
-  readonly revision: number;
-  readonly rows: readonly (FlagConfigRow & { readonly archived: boolean })[];
-  readonly segmentKeys: readonly string[];
-  readonly segments: readonly Segment[];
-}
-
-/**
- * The revision and everything a patch since `since` needs, in ONE statement: a statement sees one
- * snapshot of the database, so the revision names exactly the rows read, as the repeatable-read
- * transaction it replaces did, at a single round trip instead of six (BEGIN, SET, four SELECTs,
- * COMMIT). This read sits between a commit and the fan-out to every SDK, so its latency is the
- * stream's. Segments (changed ones, whole) only for server keys.
- */
-async function readChanges(db: Kysely<Database>, environment: string, audience: Audience, since: number): Promise<Changes> {
-  const result = await sql<{ revision: string | number | bigint; flags: unknown; segment_keys: unknown; segments: unknown }>`
-    select
-      (select rc.revision from revision_counter rc where rc.id = 1) as revision,
-      (select coalesce(json_agg(json_build_object(
-          'key', f.key, 'type', f.type, 'variants', f.variants, 'client_side', f.client_side, 'archived', f.archived_at is not null,
-          'config', fe.config, 'killed', fe.killed, 'version', fe.version)), '[]'::json)
-        from flag_environments fe inner join flags f on f.key = fe.flag_key
-        where fe.environment = ${environment} and fe.updated_revision > ${since}) as flags,
-      (select coalesce(json_agg(distinct a.resource_key), '[]'::json)
-        from audit_log a where a.resource_type = 'segment' and a.revision > ${since}) as segment_keys,
-      (select coalesce(json_agg(json_build_object(
-          'key', s.key, 'name', s.name, 'description', s.description, 'included', s.included, 'excluded', s.excluded, 'rules', s.rules)), '[]'::json)
-        from segments s
-        where ${audience === 'server'} and s.key in (select a.resource_key from audit_log a where a.resource_type = 'segment' and a.revision > ${since})) as segments
-  `.execute(db);
-  const row = result.rows[0];
-  if (row === undefined) throw new Error('the changes query returned no row');
-  const segmentRows = fromJson<{ key: string; name: string; description: string; included: unknown; excluded: unknown; rules: unknown }[]>(row.segments);
-  return {
-    revision: toNumber(row.revision),
-    rows: fromJson<(FlagConfigRow & { archived: boolean })[]>(row.flags),
-    segmentKeys: fromJson<string[]>(row.segment_keys),
-    segments: segmentRows.map(toSegment),
-  };
-}
 
 /**
  * Which of `keys` were client-side at some point after `since` (turned server-only or archived since):
@@ -68,11 +26,11 @@ async function clientSideSince(trx: Transaction<Database>, keys: readonly string
 }
 
 /**
- * A browser key's patch since `since` when a flag was hidden or a segment changed, read in one
- * repeatable-read transaction: which hidden flags were ever client-side comes from the audit log, and
- * a changed segment means resending every segment the client-side flags reach, hashed.
+ * The patch since `since` read in one repeatable-read transaction: the general case, for changed
+ * segments (server keys get them whole; browsers get every segment their flags reach, hashed) and
+ * for flags a browser key must stop seeing (the audit log tells which it ever saw).
  */
-async function clientChangesSince(db: Kysely<Database>, environment: string, since: number): Promise<PatchMessage> {
+async function readInTransaction(db: Kysely<Database>, environment: string, audience: Audience, since: number): Promise<PatchMessage> {
   const changes = await db
     .transaction()
     .setIsolationLevel('repeatable read')
@@ -88,24 +46,77 @@ async function clientChangesSince(db: Kysely<Database>, environment: string, sin
       const upserts: FlagConfig[] = [];
       const hidden: string[] = [];
       for (const row of rows) {
-        if (row.archived_at !== null || !row.client_side) hidden.push(row.key);
-        else upserts.push(toFlagConfig(row));
+        if (row.archived_at !== null || (audience === 'client' && !row.client_side)) {
+          hidden.push(row.key);
+          continue;
+        }
+        upserts.push(toFlagConfig(row));
       }
-      const segmentsChanged =
-        (await trx.selectFrom('audit_log').select('resource_key').where('resource_type', '=', 'segment').where('revision', '>', since).limit(1).execute()).length > 0;
-      const removed = hidden.length > 0 ? await clientSideSince(trx, hidden, since) : hidden;
-      return { revision: Math.max(revision, since), upserts, removed, segmentsChanged };
+      const segmentKeys = (
+        await trx.selectFrom('audit_log').select('resource_key').distinct().where('resource_type', '=', 'segment').where('revision', '>', since).execute()
+      ).map((s) => s.resource_key);
+      let segments: Segment[] = [];
+      if (audience === 'server' && segmentKeys.length > 0) {
+        const segmentRows = await trx.selectFrom('segments').select(['key', 'name', 'description', 'included', 'excluded', 'rules']).where('key', 'in', segmentKeys).execute();
+        segments = segmentRows.map(toSegment);
+      }
+      const removed = audience === 'client' && hidden.length > 0 ? await clientSideSince(trx, hidden, since) : hidden;
+      return { revision: Math.max(revision, since), upserts, removed, segments, segmentsChanged: segmentKeys.length > 0 };
     });
-  const others = changes.segmentsChanged ? await readEnvironmentState(db, environment, { clientSideOnly: true }) : { revision: changes.revision, flags: [], segments: [] };
-  const changedKeys = new Set(changes.upserts.map((f) => f.key));
-  const hashed = clientSnapshot(environment, { revision: changes.revision, flags: [...changes.upserts, ...others.flags.filter((f) => !changedKeys.has(f.key))], segments: others.segments });
-  return { type: 'patch', revision: changes.revision, flags: hashed.flags.filter((f) => changedKeys.has(f.key)), removed: changes.removed, segments: [...hashed.segments], removedSegments: [] };
+  let { upserts: flags, segments } = changes;
+  if (audience === 'client') {
+    // Browsers get hashed key lists; when a segment changed, resend every segment their flags reach.
+    const others = changes.segmentsChanged ? await readEnvironmentState(db, environment, { clientSideOnly: true }) : { revision: changes.revision, flags: [], segments: [] };
+    const changedKeys = new Set(flags.map((f) => f.key));
+    const hashed = clientSnapshot(environment, { revision: changes.revision, flags: [...flags, ...others.flags.filter((f) => !changedKeys.has(f.key))], segments: others.segments });
+    flags = hashed.flags.filter((f) => changedKeys.has(f.key));
+    segments = [...hashed.segments];
+  }
+  return { type: 'patch', revision: changes.revision, flags, removed: changes.removed, segments, removedSegments: [] };
+}
+
+/** One row per flag changed since `since` (one row of nulls when none), each with the revision and whether a segment changed. */
+type ChangeRow = { revision: string | number | bigint; segments_changed: boolean; archived: boolean | null } & { [K in keyof FlagConfigRow]: FlagConfigRow[K] | null };
+
+/**
+ * The common case, a flag change, in ONE statement: a statement reads one snapshot of the database,
+ * so the revision names exactly the rows read, as in the transaction, at one round trip instead of
+ * six (BEGIN, SET, three SELECTs, COMMIT). This read sits between a commit and the fan-out to every
+ * SDK. Undefined when the general case applies (a segment changed, or a browser key must be told to
+ * drop flags).
+ */
+async function readFlagChanges(db: Kysely<Database>, environment: string, audience: Audience, since: number): Promise<PatchMessage | undefined> {
+  const { rows } = await sql<ChangeRow>`
+    select rev.revision, seg.changed as segments_changed,
+      f.key, f.type, f.variants, f.client_side, f.archived_at is not null as archived, fe.config, fe.killed, fe.version
+    from (select rc.revision from revision_counter rc where rc.id = 1) rev
+    cross join (select exists (select 1 from audit_log a where a.resource_type = 'segment' and a.revision > ${since}) as changed) seg
+    left join (flag_environments fe inner join flags f on f.key = fe.flag_key) on fe.environment = ${environment} and fe.updated_revision > ${since}
+  `.execute(db);
+  const first = rows[0];
+  if (first === undefined) throw new Error('the changes query returned no row');
+  if (first.segments_changed) return undefined;
+  const flags: FlagConfig[] = [];
+  const removed: string[] = [];
+  for (const row of rows) {
+    if (row.key === null) continue;
+    if (row.archived === true || (audience === 'client' && row.client_side !== true)) {
+      if (audience === 'client') return undefined;
+      removed.push(row.key);
+    } else {
+      flags.push(toFlagConfig(row as FlagConfigRow));
+    }
+  }
+  const revision = Math.max(toNumber(first.revision), since);
+  if (audience === 'server') return { type: 'patch', revision, flags, removed, segments: [], removedSegments: [] };
+  const hashed = clientSnapshot(environment, { revision, flags, segments: [] });
+  return { type: 'patch', revision, flags: hashed.flags, removed: [], segments: [], removedSegments: [] };
 }
 
 /**
  * The stream's reads: snapshots come from the SDK config service (cached per revision; the message
  * is parsed once per cached entry), patches from the rows whose `updated_revision` is past the SDK's
- * revision and the segments the audit log says changed since then, read in one statement.
+ * revision and the segments the audit log says changed since then.
  */
 export function createStreamSource(deps: { db: Kysely<Database>; sdkConfig: SdkConfigService }): StreamSource {
   const { db, sdkConfig } = deps;
@@ -124,21 +135,7 @@ export function createStreamSource(deps: { db: Kysely<Database>; sdkConfig: SdkC
     },
 
     async changesSince(environment, audience, since) {
-      const changes = await readChanges(db, environment, audience, since);
-      const upserts: FlagConfig[] = [];
-      const hidden: string[] = [];
-      for (const row of changes.rows) {
-        if (row.archived || (audience === 'client' && !row.client_side)) hidden.push(row.key);
-        else upserts.push(toFlagConfig(row));
-      }
-      const revision = Math.max(changes.revision, since);
-      if (audience === 'server') return { type: 'patch', revision, flags: upserts, removed: hidden, segments: changes.segments, removedSegments: [] };
-      // Browsers: a hidden flag needs the audit log to tell which were ever client-side, and a changed
-      // segment resends every segment their flags reach; both rare, both read in one transaction.
-      if (hidden.length > 0 || changes.segmentKeys.length > 0) return clientChangesSince(db, environment, since);
-      const changedKeys = new Set(upserts.map((f) => f.key));
-      const hashed = clientSnapshot(environment, { revision, flags: upserts, segments: [] });
-      return { type: 'patch', revision, flags: hashed.flags.filter((f) => changedKeys.has(f.key)), removed: [], segments: [], removedSegments: [] };
+      return (await readFlagChanges(db, environment, audience, since)) ?? readInTransaction(db, environment, audience, since);
     },
   };
 }
