@@ -130,6 +130,29 @@ describe('sdk-node stream acknowledgements', () => {
     expect(flags.enabled('b', { key: 'u' })).toBe(false);
   });
 
+  it('acknowledges within the max delay while messages keep coming', async () => {
+    const { url, peers, server } = await rawStreamServer();
+    const flags = createClient({ url, sdkKey: 'k', logger: silentLogger, metricsIntervalMs: 0 });
+    let timer: NodeJS.Timeout | undefined;
+    cleanup = async () => {
+      clearInterval(timer);
+      await flags.close();
+      server.close();
+    };
+    await until(() => peers[0]?.acks.some((a) => a.revision === 1) === true);
+    const peer = peers[0] as Peer;
+    // A patch every millisecond: the stream is never quiet for ACK_QUIET_MS.
+    let revision = 1;
+    const started = performance.now();
+    timer = setInterval(() => peer.socket.write(patch(++revision, 'a', revision % 2 === 0)), 1);
+    await until(() => peer.acks.length > 1, ACK_MAX_DELAY_MS * 4);
+    const ack = peer.acks[1] as { revision: number; at: number };
+    clearInterval(timer);
+    expect(ack.at - started).toBeLessThan(ACK_MAX_DELAY_MS + 150);
+    expect(ack.revision).toBeGreaterThan(2);
+    expect(ack.revision).toBeLessThanOrEqual(revision);
+  });
+
   it('lets every client of a process apply a change before any of them acknowledges it', async () => {
     const { url, peers, server } = await rawStreamServer();
     const clients: SwitchyardClient[] = Array.from({ length: 20 }, () => createClient({ url, sdkKey: 'k', logger: silentLogger, metricsIntervalMs: 0 }));
