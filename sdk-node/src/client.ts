@@ -15,7 +15,6 @@ import {
 import { consoleLogger, type Logger } from './logger.js';
 import { MetricsAggregator } from './metrics.js';
 import { isSnapshot, readSnapshot, writeSnapshot } from './persist.js';
-import { shareUnchanged } from './share.js';
 import type { BackoffOptions } from './sync/backoff.js';
 import { fetchConfig } from './sync/poll.js';
 import { StreamConnection } from './sync/stream.js';
@@ -314,7 +313,7 @@ class Client implements SwitchyardClient {
   private patch(message: Extract<ServerMessage, { type: 'patch' }>): void {
     const changed = new Set<string>();
     for (const flag of message.flags ?? []) {
-      this.set.upsertFlag(shareUnchanged(flag, this.set.get(flag.key)));
+      this.set.upsertFlag(flag);
       changed.add(flag.key);
     }
     for (const key of message.removed ?? []) {
@@ -322,9 +321,8 @@ class Client implements SwitchyardClient {
       changed.add(key);
     }
     const changedSegments = new Set<string>();
-    const segmentsBefore = message.segments !== undefined && message.segments.length > 0 ? new Map(this.set.segments().map((s) => [s.key, s])) : undefined;
     for (const segment of message.segments ?? []) {
-      this.set.upsertSegment(shareUnchanged(segment, segmentsBefore?.get(segment.key)));
+      this.set.upsertSegment(segment);
       changedSegments.add(segment.key);
     }
     for (const key of message.removedSegments ?? []) {
