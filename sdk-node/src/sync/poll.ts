@@ -11,7 +11,10 @@ export type FetchResult =
 /** GETs the environment's config, conditional on `etag`. Never throws. */
 export async function fetchConfig(baseUrl: string, sdkKey: string, etag: string | undefined, timeoutMs: number): Promise<FetchResult> {
   try {
-    const headers: Record<string, string> = { authorization: `Bearer ${sdkKey}`, accept: 'application/json' };
+    // `connection: close`: a poll runs once at start and then only while the stream is down, every
+    // 15 s or more; an idle keep-alive socket after it would hold a second connection per SDK open on
+    // the server (for its keep-alive timeout, 72 s on Fastify) beside the stream.
+    const headers: Record<string, string> = { authorization: `Bearer ${sdkKey}`, accept: 'application/json', connection: 'close' };
     if (etag !== undefined) headers['if-none-match'] = etag;
     const response = await fetch(`${baseUrl}/api/v1/sdk/config`, { headers, signal: AbortSignal.timeout(timeoutMs) });
     if (response.status === 304) return { kind: 'not-modified' };

@@ -1,5 +1,6 @@
 import { CLOSE_CODES, PROTOCOL_VERSION, type ServerMessage } from '@switchyard/core';
 import WebSocket from 'ws';
+import { acks, type AckSender } from './acks.js';
 import { createBackoff, type BackoffOptions } from './backoff.js';
 
 /** What the stream tells the client. */
@@ -28,9 +29,16 @@ export interface StreamOptions {
  * The WebSocket connection to `/api/v1/sdk/stream`: says hello with the revision it has, hands
  * messages to the client, acknowledges revisions, and reconnects with full-jitter backoff until
  * stopped or refused.
+ *
+ * A message is applied at once; its acknowledgement is low-priority work (see ./acks.ts): the
+ * revision applied last is acknowledged once the stream has been quiet for a few milliseconds, so a
+ * burst of patches costs one ack and applying a message never waits for an ack's socket write.
  */
-export class StreamConnection {
+export class StreamConnection implements AckSender {
   private socket: WebSocket | undefined;
+  /** The revision to acknowledge on `ackSocket`, once the ack scheduler gets to it. */
+  private pendingAck: number | undefined;
+  private ackSocket: WebSocket | undefined;
   private retryTimer: NodeJS.Timeout | undefined;
   private idleTimer: NodeJS.Timeout | undefined;
   private lastMessageAt = 0;
@@ -45,6 +53,18 @@ export class StreamConnection {
     this.backoff = createBackoff(options.backoff);
   }
 
+  /** Sends the ack the scheduler holds for this connection (AckSender). */
+  sendAck(): void {
+    const socket = this.ackSocket;
+    const revision = this.pendingAck;
+    this.ackSocket = undefined;
+    this.pendingAck = undefined;
+    // A socket replaced or closed in the meantime is not acknowledged on: the next connection
+    // acknowledges what its own first message brings.
+    if (revision === undefined || socket === undefined || socket !== this.socket || socket.readyState !== WebSocket.OPEN) return;
+    socket.send(JSON.stringify({ type: 'ack', revision }));
+  }
+
   start(): void {
     this.stopped = false;
     this.connect();
@@ -57,6 +77,9 @@ export class StreamConnection {
 
   stop(): void {
     this.stopped = true;
+    acks.cancel(this);
+    this.ackSocket = undefined;
+    this.pendingAck = undefined;
     clearTimeout(this.retryTimer);
     clearInterval(this.idleTimer);
     const socket = this.socket;
@@ -118,7 +141,7 @@ export class StreamConnection {
         this.handlers.onConnected();
       }
       const applied = this.handlers.onMessage(message);
-      if (applied !== undefined && socket.readyState === WebSocket.OPEN) socket.send(JSON.stringify({ type: 'ack', revision: applied }));
+      if (applied !== undefined) this.acknowledge(socket, applied);
     });
     socket.on('error', () => undefined);
     socket.on('close', (code, reason) => {
@@ -135,6 +158,13 @@ export class StreamConnection {
       if (wasConnected) this.handlers.onDisconnected(`closed with ${code}`);
       this.scheduleReconnect(`closed with ${code}`, code);
     });
+  }
+
+  /** Acknowledges `revision` (the latest applied) on `socket`, soon (see ./acks.ts). */
+  private acknowledge(socket: WebSocket, revision: number): void {
+    this.ackSocket = socket;
+    this.pendingAck = revision;
+    acks.schedule(this);
   }
 
   private scheduleReconnect(reason: string, code: number | undefined): void {

@@ -1,7 +1,7 @@
 import type { PatchMessage, SnapshotMessage } from '@switchyard/core';
 import { describe, expect, it } from 'vitest';
 import type { WebSocket } from 'ws';
-import { StreamHub, type Connection } from './stream.hub.js';
+import { StreamHub, type Connection, type StreamSource } from './stream.hub.js';
 
 // waitForAcks keeps, per waiter, the set of connections still behind (acknowledge, register and
 // unregister update it), instead of rescanning every connection on every ack.
@@ -13,8 +13,8 @@ function hub(): StreamHub {
 }
 
 let next = 0;
-function connection(environment = 'production', applied: number | null = 1): Connection {
-  const socket = { readyState: 1, OPEN: 1, send: () => undefined, close: () => undefined } as unknown as WebSocket;
+function connection(environment = 'production', applied: number | null = 1, sent: unknown[] = []): Connection {
+  const socket = { readyState: 1, OPEN: 1, send: (data: unknown) => sent.push(data), close: () => undefined } as unknown as WebSocket;
   return {
     id: `c${next++}`,
     socket,
@@ -24,7 +24,7 @@ function connection(environment = 'production', applied: number | null = 1): Con
     protocol: 1,
     instance: null,
     address: '127.0.0.1',
-    connectedAt: new Date(),
+    connectedAt: Date.now(),
     sentRevision: 0,
     appliedRevision: applied,
   };
@@ -75,5 +75,76 @@ describe('StreamHub.waitForAcks', () => {
     const started = Date.now();
     expect(await h.waitForAcks(['production'], 1, 5000)).toMatchObject({ applied: 2, total: 2, lagging: [] });
     expect(Date.now() - started).toBeLessThan(1000);
+  });
+});
+
+/** A source that counts its reads; `revision` is the database's latest revision. */
+function countingSource(state: { revision: number; snapshotRevision?: number }) {
+  const reads = { snapshot: 0, changesSince: [] as number[] };
+  const source: StreamSource = {
+    snapshot: async () => {
+      reads.snapshot++;
+      return { type: 'snapshot', environment: 'production', revision: state.snapshotRevision ?? state.revision, flags: [], segments: [] } as SnapshotMessage;
+    },
+    changesSince: async (_env, _audience, since) => {
+      reads.changesSince.push(since);
+      return { type: 'patch', revision: Math.max(since, state.revision), flags: [], removed: [], segments: [], removedSegments: [] } as PatchMessage;
+    },
+  };
+  return { source, reads };
+}
+
+const decode = (frame: unknown): { type: string; revision: number } => JSON.parse(String(frame)) as { type: string; revision: number };
+
+describe('StreamHub registration', () => {
+  it('gives SDKs resuming from the same revision one read and one serialised frame', async () => {
+    const state = { revision: 7 };
+    const { source, reads } = countingSource(state);
+    const h = new StreamHub({ source, latestRevision: () => state.revision, replica: 'r' });
+    const frames: unknown[][] = [];
+    for (let i = 0; i < 20; i++) {
+      const sent: unknown[] = [];
+      frames.push(sent);
+      await h.register(connection('production', 5, sent), 5);
+    }
+    expect(reads.changesSince).toEqual([5]);
+    const first = frames[0]?.[0];
+    expect(decode(first)).toMatchObject({ type: 'patch', revision: 7 });
+    for (const sent of frames) expect(sent).toEqual([first]);
+    for (const sent of frames) expect(sent[0]).toBe(first);
+
+    // A newer revision is a new read.
+    state.revision = 8;
+    const late: unknown[] = [];
+    await h.register(connection('production', 5, late), 5);
+    expect(reads.changesSince).toEqual([5, 5]);
+    expect(decode(late[0])).toMatchObject({ type: 'patch', revision: 8 });
+  });
+
+  it('serialises a snapshot once for every SDK that gets it', async () => {
+    const { source } = countingSource({ revision: 3 });
+    // The source hands out the same message while the revision stays (as the real one does).
+    const snapshot = await source.snapshot('production', 'server');
+    const h = new StreamHub({ source: { ...source, snapshot: async () => snapshot }, latestRevision: () => 3, replica: 'r' });
+    const sent: unknown[] = [];
+    for (let i = 0; i < 10; i++) await h.register(connection('production', null, sent), null);
+    expect(sent).toHaveLength(10);
+    for (const frame of sent) expect(frame).toBe(sent[0]);
+    expect(decode(sent[0])).toMatchObject({ type: 'snapshot', revision: 3 });
+  });
+
+  it('follows a message older than what the group was sent with the changes in between', async () => {
+    const state: { revision: number; snapshotRevision?: number } = { revision: 5 };
+    const { source, reads } = countingSource(state);
+    const h = new StreamHub({ source, latestRevision: () => 5, replica: 'r' });
+    await h.register(connection('production', 5), 5);
+    // A snapshot behind the group (say, cached while a broadcast read ahead of the tracker).
+    state.snapshotRevision = 3;
+    const sent: unknown[] = [];
+    const late = connection('production', null, sent);
+    await h.register(late, null);
+    expect(sent.map(decode)).toEqual([expect.objectContaining({ type: 'snapshot', revision: 3 }), expect.objectContaining({ type: 'patch', revision: 5 })]);
+    expect(late.sentRevision).toBe(5);
+    expect(reads.changesSince).toEqual([5, 3]);
   });
 });

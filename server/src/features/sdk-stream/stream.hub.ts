@@ -1,4 +1,4 @@
-import type { PatchMessage, SnapshotMessage } from '@switchyard/core';
+import type { PatchMessage, ServerMessage, SnapshotMessage } from '@switchyard/core';
 import { CLOSE_CODES, OPERATORS, type Operator } from '@switchyard/core';
 import type { WebSocket } from 'ws';
 import type { Principal } from '../../plugins/auth.js';
@@ -40,7 +40,8 @@ export interface Connection {
   readonly protocol: number;
   readonly instance: string | null;
   readonly address: string;
-  readonly connectedAt: Date;
+  /** Epoch milliseconds. */
+  readonly connectedAt: number;
   sentRevision: number;
   appliedRevision: number | null;
 }
@@ -62,7 +63,19 @@ interface Group {
   revision: number;
   queue: Promise<void>;
   dirty: boolean;
+  /**
+   * Patches read for resuming SDKs, by the revision they resume from, while the tracker's latest
+   * revision is `resumesAt`: a thousand SDKs reconnecting at the same revision share one read.
+   */
+  resumes: Map<number, PatchMessage>;
+  resumesAt: number;
 }
+
+/** Most resume patches remembered per group (distinct revisions SDKs resume from at one time). */
+const MAX_RESUMES = 64;
+
+/** Every frame the hub writes is sent as text (a Buffer would otherwise go out as a binary frame). */
+const TEXT = { binary: false } as const;
 
 /** A pending waitForAcks: the connections it still waits for, kept current as acks come in. */
 interface AckWaiter {
@@ -102,6 +115,8 @@ export class StreamHub {
   private readonly groups = new Map<string, Group>();
   private readonly byId = new Map<string, Connection>();
   private readonly ackWaiters = new Set<AckWaiter>();
+  /** Each message serialised once, however many sockets it goes to. */
+  private readonly frames = new WeakMap<ServerMessage, Buffer>();
   private pingTimer: NodeJS.Timeout | undefined;
   private catchUpTimer: NodeJS.Timeout | undefined;
   private closing = false;
@@ -119,7 +134,7 @@ export class StreamHub {
     const id = `${environment}\u0000${audience}`;
     let group = this.groups.get(id);
     if (group === undefined) {
-      group = { environment, audience, members: new Set(), revision: 0, queue: Promise.resolve(), dirty: false };
+      group = { environment, audience, members: new Set(), revision: 0, queue: Promise.resolve(), dirty: false, resumes: new Map(), resumesAt: 0 };
       this.groups.set(id, group);
     }
     return group;
@@ -129,6 +144,40 @@ export class StreamHub {
     const run = group.queue.then(task).catch((error: unknown) => this.options.onError?.(error, context));
     group.queue = run;
     return run;
+  }
+
+  private frameOf(message: ServerMessage): Buffer {
+    let frame = this.frames.get(message);
+    if (frame === undefined) {
+      frame = Buffer.from(JSON.stringify(message));
+      this.frames.set(message, frame);
+    }
+    return frame;
+  }
+
+  /** The changes since `revision` for an SDK resuming from it; shared by SDKs resuming from the same revision. */
+  private async resume(group: Group, revision: number): Promise<PatchMessage> {
+    const latest = this.options.latestRevision();
+    if (group.resumesAt !== latest) {
+      group.resumes.clear();
+      group.resumesAt = latest;
+    }
+    const known = group.resumes.get(revision);
+    // Not behind the group: members are sent the changes after group.revision only.
+    if (known !== undefined && known.revision >= group.revision) return known;
+    const patch = await this.options.source.changesSince(group.environment, group.audience, revision);
+    if (group.resumesAt === this.options.latestRevision() && patch.revision >= latest) {
+      if (group.resumes.size >= MAX_RESUMES) group.resumes.clear();
+      group.resumes.set(revision, patch);
+    }
+    return patch;
+  }
+
+  private send(connection: Connection, message: ServerMessage): boolean {
+    if (connection.socket.readyState !== connection.socket.OPEN) return false;
+    connection.socket.send(this.frameOf(message), TEXT);
+    if (message.type !== 'error') this.options.onSent?.(message.type, 1);
+    return true;
   }
 
   /** Adds a connection that said hello, and sends it a snapshot or the changes since its revision. */
@@ -141,13 +190,18 @@ export class StreamHub {
       async () => {
         const latest = this.options.latestRevision();
         const canResume = revision !== null && revision <= latest && revision > 0;
-        const message = canResume ? await this.options.source.changesSince(group.environment, group.audience, revision) : await this.options.source.snapshot(group.environment, group.audience);
-        if (connection.socket.readyState !== connection.socket.OPEN) return;
-        connection.socket.send(JSON.stringify(message));
-        this.options.onSent?.(message.type, 1);
+        let message: SnapshotMessage | PatchMessage = canResume ? await this.resume(group, revision) : await this.options.source.snapshot(group.environment, group.audience);
+        if (!this.send(connection, message)) return;
+        if (group.members.size === 0) {
+          group.revision = message.revision;
+        } else if (message.revision < group.revision) {
+          // Members get the changes after group.revision only: a message older than that (a cached
+          // snapshot while a broadcast read ahead of the tracker) is followed by the gap.
+          message = await this.options.source.changesSince(group.environment, group.audience, message.revision);
+          if (!this.send(connection, message)) return;
+        }
         connection.sentRevision = message.revision;
         group.members.add(connection);
-        if (group.revision === 0) group.revision = connection.sentRevision;
       },
       'stream register',
     );
@@ -190,13 +244,14 @@ export class StreamHub {
         const patch = await this.options.source.changesSince(group.environment, group.audience, from);
         if (patch.revision <= from) return;
         // Sent even when empty: it moves every SDK to the new revision, which it then acknowledges.
-        const frame = JSON.stringify(patch);
+        const frame = this.frameOf(patch);
+        const revision = patch.revision;
         let sent = 0;
         for (const member of group.members) {
-          if (member.socket.readyState !== member.socket.OPEN) continue;
-          if (member.sentRevision >= patch.revision) continue;
-          member.socket.send(frame);
-          member.sentRevision = patch.revision;
+          const socket = member.socket;
+          if (socket.readyState !== socket.OPEN || member.sentRevision >= revision) continue;
+          socket.send(frame, TEXT);
+          member.sentRevision = revision;
           sent++;
         }
         this.options.onSent?.('patch', sent);
@@ -246,7 +301,7 @@ export class StreamHub {
         protocol: c.protocol,
         instance: c.instance,
         address: c.address,
-        connectedAt: c.connectedAt.toISOString(),
+        connectedAt: new Date(c.connectedAt).toISOString(),
         sentRevision: c.sentRevision,
         appliedRevision: c.appliedRevision,
         lag: Math.max(0, latest - (c.appliedRevision ?? 0)),
