@@ -1,5 +1,5 @@
 import type { EnvironmentConfig, Flag, FlagKind, FlagType, Variant } from '@switchyard/core';
-import { sql, type Kysely, type Selectable } from 'kysely';
+import { sql, type Kysely, type RawBuilder, type Selectable } from 'kysely';
 import type { Database, FlagEnvironmentsTable, FlagsTable } from '../../db/schema.js';
 import { prepare } from '../../db/prepared.js';
 import { fromJson, json, toIso, toNumber } from '../../db/values.js';
@@ -227,6 +227,17 @@ export interface FlagEnvironmentChange {
   readonly before: unknown;
 }
 
+/** The audit entry of an environment write, as the last CTE of its statement: one row per row in `changed`. */
+function auditOfChanged(change: FlagEnvironmentChange): RawBuilder<unknown> {
+  const { actor } = change;
+  return sql`
+      INSERT INTO audit_log (revision, actor, actor_key_id, action, resource_type, resource_key, environment, reason, before, after, request_id, incident_id, deploy_id)
+      SELECT revision, ${actor.name}, ${actor.keyId}, ${change.action}, 'flag-environment', flag_key, environment, ${change.reason},
+             ${json(change.before)}::jsonb, jsonb_build_object('version', version, 'config', config, 'killed', killed),
+             ${actor.requestId ?? null}, ${actor.incidentId ?? null}, ${actor.deployId ?? null}
+      FROM changed`;
+}
+
 /**
  * Takes the next global revision, writes the row (if still at `current.version`) and its audit entry,
  * in one statement: nextRevision + update + writeAudit in one round trip, so an environment write
@@ -241,7 +252,6 @@ export async function commitFlagEnvironmentChange(
   change: FlagEnvironmentChange,
   now: Date,
 ): Promise<{ row: FlagEnvironmentRecord; revision: number } | undefined> {
-  const { actor } = change;
   const killed = change.killed === null ? null : json(change.killed);
   const result = await sql<FlagEnvironmentRow & { revision: string | number | bigint }>`
     WITH rev AS (
@@ -256,13 +266,7 @@ export async function commitFlagEnvironmentChange(
       FROM rev
       WHERE fe.flag_key = ${current.flagKey} AND fe.environment = ${current.environment} AND fe.version = ${current.version}
       RETURNING fe.*, rev.revision AS revision
-    ), audit AS (
-      INSERT INTO audit_log (revision, actor, actor_key_id, action, resource_type, resource_key, environment, reason, before, after, request_id, incident_id, deploy_id)
-      SELECT revision, ${actor.name}, ${actor.keyId}, ${change.action}, 'flag-environment', flag_key, environment, ${change.reason},
-             ${json(change.before)}::jsonb, jsonb_build_object('version', version, 'config', config, 'killed', killed),
-             ${actor.requestId ?? null}, ${actor.incidentId ?? null}, ${actor.deployId ?? null}
-      FROM changed
-    )
+    ), audit AS (${auditOfChanged(change)})
     SELECT * FROM changed`.execute(db);
   const row = result.rows[0];
   return row === undefined ? undefined : { row: flagEnvironmentRecord(row), revision: toNumber(row.revision) };
@@ -285,7 +289,6 @@ export async function commitFlagEnvironmentChangeIfUnchanged(
   now: Date,
   segments: readonly string[],
 ): Promise<{ row: FlagEnvironmentRecord; revision: number } | undefined> {
-  const { actor } = change;
   const killed = change.killed === null ? null : json(change.killed);
   const segmentsExist = segments.length === 0 ? sql`` : sql`AND (SELECT count(*) FROM segments WHERE key IN (${sql.join([...segments])})) = ${segments.length}`;
   const name = segments.length <= PREPARED_SEGMENT_LISTS ? prepare(`flag-environment-write-s${segments.length}`) : sql``;
@@ -308,13 +311,7 @@ export async function commitFlagEnvironmentChangeIfUnchanged(
       FROM rev, target
       WHERE fe.flag_key = target.flag_key AND fe.environment = target.environment
       RETURNING ${FLAG_ENVIRONMENT_COLUMNS}, rev.revision AS revision
-    ), audit AS (
-      INSERT INTO audit_log (revision, actor, actor_key_id, action, resource_type, resource_key, environment, reason, before, after, request_id, incident_id, deploy_id)
-      SELECT revision, ${actor.name}, ${actor.keyId}, ${change.action}, 'flag-environment', flag_key, environment, ${change.reason},
-             ${json(change.before)}::jsonb, jsonb_build_object('version', version, 'config', config, 'killed', killed),
-             ${actor.requestId ?? null}, ${actor.incidentId ?? null}, ${actor.deployId ?? null}
-      FROM changed
-    )
+    ), audit AS (${auditOfChanged(change)})
     SELECT * FROM changed`.execute(db);
   const row = result.rows[0];
   return row === undefined ? undefined : { row: flagEnvironmentRecord(row), revision: toNumber(row.revision) };
