@@ -121,7 +121,7 @@ function unsupportedDetail(flag: CompiledFlag): Detail {
   return flag.unsupported ?? makeDetail(flag.off.value, flag.off.variant, 'ERROR', undefined, 'UNSUPPORTED_OPERATOR');
 }
 
-/** Compiles a flag config once. No closures per flag: a set compiles thousands of flags at start-up. */
+/** Compiles a flag config once; what it keeps holds no closures but the clauses' (a set compiles thousands of flags). */
 function compileFlag(config: FlagConfig): CompiledFlag {
   try {
     const values = config.variants;
