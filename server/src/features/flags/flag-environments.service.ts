@@ -205,7 +205,8 @@ export function createFlagEnvironmentService(deps: FlagEnvironmentServiceDeps): 
     expectedVersion: number | undefined,
     action: Action,
     actor: Actor,
-    next: (flag: FlagRecord, row: FlagEnvironmentRecord) => { config: EnvironmentConfig; segments: readonly string[] } | undefined,
+    next: (flag: FlagRecord, row: FlagEnvironmentRecord) => { config: EnvironmentConfig; segments: readonly string[]; killed?: Omit<Kill, 'revision'> | null } | undefined,
+    reason: string | null = null,
   ): Promise<{ row: FlagEnvironmentRecord; revision: number } | undefined> => {
     const attempt = async (flag: FlagRecord, row: FlagEnvironmentRecord): Promise<{ row: FlagEnvironmentRecord; revision: number } | undefined> => {
       if (flag.archivedAt !== null) return undefined;
@@ -215,7 +216,7 @@ export function createFlagEnvironmentService(deps: FlagEnvironmentServiceDeps): 
       const written = await commitFlagEnvironmentChangeIfUnchanged(
         db,
         row,
-        { config: change.config, killed: row.killed, action, actor, reason: null, before: auditFlagEnvironment(row) },
+        { config: change.config, killed: change.killed === undefined ? row.killed : change.killed, action, actor, reason, before: auditFlagEnvironment(row) },
         clock.now(),
         change.segments,
       );
@@ -307,21 +308,34 @@ export function createFlagEnvironmentService(deps: FlagEnvironmentServiceDeps): 
     },
 
     async kill(key, environment, body, expectedVersion, actor) {
-      // The incident path: one short transaction, no flag-row lock, no validation of the rest of the
-      // config (a kill must work even when, say, a segment it references is broken).
-      const result = await db.transaction().execute(async (trx) => {
-        const { row } = await lockRow(trx, key, environment, expectedVersion, { lockFlag: false, freshFlag: false });
-        if (row.killed !== null) return { row, revision: row.killed.revision, alreadyKilled: true };
-        const killed = {
-          reason: body.reason,
-          at: clock.now().toISOString(),
-          actor: actor.name,
-          previousEnabled: row.config.enabled,
-          ...(actor.incidentId === undefined ? {} : { incidentId: actor.incidentId }),
-        };
-        const written = await write(trx, row, { config: { ...row.config, enabled: false }, killed }, 'flag-environment.kill', actor, body.reason);
-        return { ...written, alreadyKilled: false };
+      // The incident path: no flag-row lock and no validation of the rest of the config (a kill must
+      // work even when, say, a segment it references is broken). Usually one conditional statement
+      // (writeUnlocked); otherwise, or when already killed, one short transaction.
+      const killOf = (row: FlagEnvironmentRecord): Omit<Kill, 'revision'> => ({
+        reason: body.reason,
+        at: clock.now().toISOString(),
+        actor: actor.name,
+        previousEnabled: row.config.enabled,
+        ...(actor.incidentId === undefined ? {} : { incidentId: actor.incidentId }),
       });
+      const unlocked = await writeUnlocked(
+        key,
+        environment,
+        expectedVersion,
+        'flag-environment.kill',
+        actor,
+        (_flag, row) => (row.killed !== null ? undefined : { config: { ...row.config, enabled: false }, segments: [], killed: killOf(row) }),
+        body.reason,
+      );
+      const result =
+        unlocked === undefined
+          ? await db.transaction().execute(async (trx) => {
+              const { row } = await lockRow(trx, key, environment, expectedVersion, { lockFlag: false, freshFlag: false });
+              if (row.killed !== null) return { row, revision: row.killed.revision, alreadyKilled: true };
+              const written = await write(trx, row, { config: { ...row.config, enabled: false }, killed: killOf(row) }, 'flag-environment.kill', actor, body.reason);
+              return { ...written, alreadyKilled: false };
+            })
+          : { ...unlocked, alreadyKilled: false };
       if (!result.alreadyKilled) publish(result.revision, key, environment);
       return {
         revision: result.revision,
@@ -335,7 +349,16 @@ export function createFlagEnvironmentService(deps: FlagEnvironmentServiceDeps): 
     },
 
     async restore(key, environment, body, expectedVersion, actor) {
-      const result = await db.transaction().execute(async (trx) => {
+      const unlocked = await writeUnlocked(
+        key,
+        environment,
+        expectedVersion,
+        'flag-environment.restore',
+        actor,
+        (_flag, row) => (row.killed === null ? undefined : { config: { ...row.config, enabled: row.killed.previousEnabled }, segments: [], killed: null }),
+        body.reason,
+      );
+      const result = unlocked ?? await db.transaction().execute(async (trx) => {
         const { row } = await lockRow(trx, key, environment, expectedVersion, { lockFlag: false, freshFlag: false });
         if (row.killed === null) {
           throw new ApiError('NOT_KILLED', `flag "${key}" is not killed in ${environment}; nothing to restore`, [{ path: '', message: 'not killed', enabled: row.config.enabled }]);

@@ -257,6 +257,28 @@ describe('kill and restore', () => {
     expect(errorOf(notKilled).code).toBe('NOT_KILLED');
   });
 
+  it('takes one revision and one audit row for ten responders killing at once, and as many for ten restoring at once', async () => {
+    await createFlag(server, 'kill-race');
+    await putConfig(server, 'kill-race', 'production', ON);
+    const revisionBefore = await revisionOf(server);
+    const auditBefore = await auditCount(server);
+    const kills = await Promise.all(Array.from({ length: 10 }, (_, i) => server.api('POST', url('kill-race', 'production', '/kill'), { reason: `responder ${i}` })));
+    expect(kills.map((r) => r.statusCode)).toEqual(Array(10).fill(200));
+    const bodies = kills.map((r) => r.json() as { revision: number; alreadyKilled?: boolean; killed: { reason: string } });
+    expect(bodies.filter((b) => b.alreadyKilled !== true)).toHaveLength(1);
+    // Everyone is told the same kill: its revision and its reason.
+    expect(new Set(bodies.map((b) => b.revision))).toEqual(new Set([revisionBefore + 1]));
+    expect(new Set(bodies.map((b) => b.killed.reason)).size).toBe(1);
+    expect(await revisionOf(server)).toBe(revisionBefore + 1);
+    expect(await auditCount(server)).toBe(auditBefore + 1);
+
+    const restores = await Promise.all(Array.from({ length: 10 }, () => server.api('POST', url('kill-race', 'production', '/restore'), { reason: 'recovered' })));
+    expect(restores.map((r) => r.statusCode).sort()).toEqual([200, ...Array(9).fill(409)]);
+    expect(await revisionOf(server)).toBe(revisionBefore + 2);
+    expect(await auditCount(server)).toBe(auditBefore + 2);
+    expect((await server.api('GET', url('kill-race'))).json()).toMatchObject({ state: 'on', enabled: true, killed: null });
+  });
+
   it('restores the state before the kill: a flag killed while off stays off', async () => {
     await createFlag(server, 'killed-while-off');
     expect((await server.api('POST', url('killed-while-off', 'production', '/kill'), { reason: 'precaution' })).json()).toMatchObject({ enabled: false, killed: { previousEnabled: false } });
