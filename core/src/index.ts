@@ -10,6 +10,7 @@ export { hashTargetKey, TARGET_HASH_SEEDS } from './bucketing/target-hash.js';
 export type { Detail, Reason, ErrorCode } from './evaluate/detail.js';
 export { evaluate, createFlagSet, MAX_DEPTH, type EvaluateOptions, type FlagSet, type FlagSetInit, type Lookup } from './evaluate/evaluate.js';
 export { evaluateCompact } from './evaluate/compact.js';
+export { toOpenFeatureResolution, toSwitchyardContext, type OpenFeatureResolution } from './evaluate/openfeature.js';
 export { parseSemver, compareSemver, type SemVer } from './evaluate/semver.js';
 export { parseIsoDate, toEpochMillis } from './evaluate/dates.js';
 export { regexProblem, MAX_REGEX_LENGTH } from './evaluate/regex-safety.js';

@@ -1,45 +1,16 @@
 import {
-  ErrorCode,
   OpenFeatureEventEmitter,
   ProviderEvents,
-  StandardResolutionReasons,
   type EvaluationContext,
   type JsonValue as OpenFeatureJson,
   type Provider,
   type ResolutionDetails,
 } from '@openfeature/web-sdk';
-import type { Context, ContextValue, Detail, JsonValue } from '@switchyard/core/evaluate';
+import { toOpenFeatureResolution, toSwitchyardContext, type JsonValue } from '@switchyard/core/evaluate';
 import { createClient, type ClientOptions, type SwitchyardClient } from './client.js';
 
-/** Switchyard reasons as OpenFeature resolution reasons. */
-const REASONS: Record<Detail['reason'], string> = {
-  TARGET_MATCH: StandardResolutionReasons.TARGETING_MATCH,
-  RULE_MATCH: StandardResolutionReasons.TARGETING_MATCH,
-  FALLTHROUGH: StandardResolutionReasons.DEFAULT,
-  OFF: StandardResolutionReasons.DISABLED,
-  KILLED: StandardResolutionReasons.DISABLED,
-  PREREQUISITE_FAILED: StandardResolutionReasons.DISABLED,
-  BUCKET_KEY_MISSING: StandardResolutionReasons.DEFAULT,
-  FLAG_NOT_FOUND: StandardResolutionReasons.ERROR,
-  ERROR: StandardResolutionReasons.ERROR,
-};
-
-/**
- * An OpenFeature evaluation context as a Switchyard context: `targetingKey` becomes `key`, dates
- * become ISO strings, lists keep their scalars, nested objects are dropped.
- * @example toContext({ targetingKey: 'user-42', country: 'NL' }) // { key: 'user-42', country: 'NL' }
- */
-export function toContext(context: EvaluationContext | undefined): Context {
-  const out: Record<string, ContextValue> = {};
-  for (const [name, value] of Object.entries(context ?? {})) {
-    if (name === 'targetingKey') continue;
-    if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') out[name] = value;
-    else if (value instanceof Date) out[name] = value.toISOString();
-    else if (Array.isArray(value)) out[name] = value.filter((v): v is string | number | boolean => typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean');
-  }
-  if (typeof context?.targetingKey === 'string') out.key = context.targetingKey;
-  return out;
-}
+/** An OpenFeature evaluation context as a Switchyard context (core's mapping, shared with the Node provider). */
+export { toSwitchyardContext as toContext } from '@switchyard/core/evaluate';
 
 /**
  * An OpenFeature web provider backed by a Switchyard browser client. Resolution is synchronous and
@@ -83,7 +54,7 @@ export class SwitchyardProvider implements Provider {
   onContextChange(_oldContext: EvaluationContext | undefined, newContext: EvaluationContext): void {
     this.switching = true;
     try {
-      this.client.setContext(toContext(newContext));
+      this.client.setContext(toSwitchyardContext(newContext));
     } finally {
       this.switching = false;
     }
@@ -95,16 +66,7 @@ export class SwitchyardProvider implements Provider {
   }
 
   private resolve<T extends JsonValue>(flagKey: string, defaultValue: T, accepts: (value: JsonValue) => boolean): ResolutionDetails<T> {
-    const detail = this.client.detail(flagKey, defaultValue);
-    const flagMetadata: Record<string, string> = { switchyardReason: detail.reason };
-    if (detail.ruleId !== undefined) flagMetadata.ruleId = detail.ruleId;
-    const error = (errorCode: ErrorCode, errorMessage: string): ResolutionDetails<T> => ({ value: defaultValue, reason: StandardResolutionReasons.ERROR, errorCode, errorMessage, flagMetadata });
-    if (detail.reason === 'FLAG_NOT_FOUND') return error(ErrorCode.FLAG_NOT_FOUND, `flag "${flagKey}" not found`);
-    if (detail.reason === 'ERROR') return error(ErrorCode.GENERAL, detail.errorCode ?? 'evaluation error');
-    if (!accepts(detail.value)) return error(ErrorCode.TYPE_MISMATCH, `flag "${flagKey}" is not of the requested type`);
-    const result: ResolutionDetails<T> = { value: detail.value as T, reason: REASONS[detail.reason], flagMetadata };
-    if (detail.variant !== undefined) result.variant = detail.variant;
-    return result;
+    return toOpenFeatureResolution(flagKey, this.client.detail(flagKey, defaultValue), defaultValue, accepts) as ResolutionDetails<T>;
   }
 
   resolveBooleanEvaluation(flagKey: string, defaultValue: boolean): ResolutionDetails<boolean> {

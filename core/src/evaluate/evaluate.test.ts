@@ -3,26 +3,11 @@ import type { FlagConfig } from '../model/flag.js';
 import type { Segment } from '../model/segment.js';
 import { rolloutFromPercentage } from '../model/serve.js';
 import { bucket } from '../bucketing/bucket.js';
+import { booleanFlag } from '../../../test/helpers/flags.js';
 import { createFlagSet, evaluate, MAX_DEPTH } from './evaluate.js';
 
-function flag(key: string, fields: Partial<FlagConfig> = {}): FlagConfig {
-  return {
-    key,
-    version: 1,
-    type: 'boolean',
-    variants: [
-      { key: 'true', value: true },
-      { key: 'false', value: false },
-    ],
-    enabled: true,
-    offVariant: 'false',
-    targets: [],
-    rules: [],
-    fallthrough: { variant: 'false' },
-    prerequisites: [],
-    ...fields,
-  };
-}
+// Off by default: the fallthrough serves `false`.
+const flag = (key: string, fields: Partial<FlagConfig> = {}): FlagConfig => booleanFlag(key, { fallthrough: { variant: 'false' }, ...fields });
 
 function segment(key: string, fields: Partial<Segment> = {}): Segment {
   return { key, name: key, description: '', included: [], excluded: [], rules: [], ...fields };
