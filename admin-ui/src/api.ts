@@ -1,4 +1,4 @@
-import type { EnvironmentConfig, Flag, FlagKind, SegmentRule } from '@switchyard/core';
+import type { AuditRecord, EnvironmentConfig, EnvironmentSummary as CoreEnvironmentSummary, Flag, FlagKind, Kill, SegmentRule } from '@switchyard/core';
 import { BUCKETS } from '@switchyard/core/evaluate';
 
 // Model types come from @switchyard/core (type-only: the zod schemas stay out of the bundle; the
@@ -18,31 +18,13 @@ export type Permission = 'read' | 'write' | 'kill' | 'admin';
 export type KeyKind = 'admin' | 'writer' | 'responder' | 'reader' | 'sdk-server' | 'sdk-client';
 export const KEY_KINDS: readonly KeyKind[] = ['admin', 'writer', 'responder', 'reader', 'sdk-server', 'sdk-client'];
 
-export interface Kill {
-  readonly reason: string;
-  readonly at: string;
-  readonly actor: string;
-  readonly revision: number;
-  readonly previousEnabled: boolean;
-  readonly incidentId?: string;
-}
+// Response shapes the server, this UI and the CLI share.
+export type { FlagState, Kill } from '@switchyard/core';
+/** One audit log entry (`GET /api/v1/audit`). */
+export type AuditEntry = AuditRecord;
 
-export type FlagState = 'on' | 'off' | 'killed' | 'rollout';
-
-export interface EnvironmentSummary {
-  readonly enabled: boolean;
-  readonly killed: Kill | null;
-  readonly version: number;
-  readonly state: FlagState;
-  readonly rolloutPercentage?: number;
-  readonly fallthroughVariant?: string;
-  readonly targetCount: number;
-  readonly ruleCount: number;
-  readonly prerequisiteCount: number;
-  readonly updatedAt: string;
-  readonly updatedRevision: number;
-  readonly config?: EnvironmentConfig;
-}
+/** A flag's summary in one environment; with `?include=config`, the config too. */
+export type EnvironmentSummary = CoreEnvironmentSummary & { readonly config?: EnvironmentConfig };
 
 export interface FlagView extends Flag {
   readonly version: number;
@@ -101,21 +83,6 @@ export interface ApiKeyView {
   readonly revokedAt: string | null;
 }
 
-export interface AuditEntry {
-  readonly id: number;
-  readonly revision: number;
-  readonly at: string;
-  readonly actor: string;
-  readonly action: string;
-  readonly resourceType: string;
-  readonly resourceKey: string;
-  readonly environment: string | null;
-  readonly reason: string | null;
-  readonly before: unknown;
-  readonly after: unknown;
-  readonly incidentId: string | null;
-  readonly deployId: string | null;
-}
 
 export interface Connection {
   readonly id: string;

@@ -1,33 +1,13 @@
-import type { EnvironmentConfig, FlagKind, FlagType, JsonValue } from '@switchyard/core';
+import type { AuditRecord, EnvironmentConfig, EnvironmentSummary as CoreEnvironmentSummary, FlagKind, FlagType, JsonValue } from '@switchyard/core';
+
+export type { Kill } from '@switchyard/core';
 
 // The shapes of the server's answers the CLI reads (docs/api.md, docs/pipeline-api.md). Request and
-// model types come from @switchyard/core; these are the response envelopes around them.
+// model types, and the response shapes the server, the admin UI and the CLI share, come from
+// @switchyard/core; these are the other response envelopes around them.
 
-/** A kill as the server records it. */
-export interface Kill {
-  readonly reason: string;
-  readonly at: string;
-  readonly actor: string;
-  readonly revision: number;
-  readonly previousEnabled: boolean;
-  readonly incidentId?: string | null;
-}
-
-/** A flag's state in one environment, summarised (`GET /api/v1/flags`). */
-export interface EnvironmentSummary {
-  readonly enabled: boolean;
-  readonly killed: Kill | null;
-  readonly version: number;
-  readonly state: 'on' | 'off' | 'killed' | 'rollout';
-  readonly rolloutPercentage?: number;
-  readonly fallthroughVariant?: string;
-  readonly targetCount: number;
-  readonly ruleCount: number;
-  readonly prerequisiteCount: number;
-  readonly updatedAt: string;
-  readonly updatedRevision: number;
-  readonly config?: EnvironmentConfig;
-}
+/** A flag's state in one environment, summarised (`GET /api/v1/flags`); with `?include=config`, the config too. */
+export type EnvironmentSummary = CoreEnvironmentSummary & { readonly config?: EnvironmentConfig };
 
 /** A flag with its per-environment summaries (`GET /api/v1/flags`, `GET /api/v1/flags/:key`). */
 export interface FlagView {
@@ -133,22 +113,7 @@ export interface RolloutPlan {
 }
 
 /** One audit log entry (`GET /api/v1/audit`). */
-export interface AuditEntry {
-  readonly id: number;
-  readonly revision: number | null;
-  readonly at: string;
-  readonly actor: string;
-  readonly action: string;
-  readonly resourceType: string;
-  readonly resourceKey: string;
-  readonly environment: string | null;
-  readonly reason: string | null;
-  readonly before: JsonValue;
-  readonly after: JsonValue;
-  readonly requestId: string | null;
-  readonly incidentId: string | null;
-  readonly deployId: string | null;
-}
+export type AuditEntry = AuditRecord;
 
 /** A page of the audit log. */
 export interface AuditPage {

@@ -1,3 +1,4 @@
+import type { AuditRecord, JsonValue } from '@switchyard/core';
 import type { Kysely, Transaction } from 'kysely';
 import type { Database } from '../../db/schema.js';
 import { fromJson, json, toIso, toNumber } from '../../db/values.js';
@@ -72,23 +73,7 @@ export interface AuditFilter {
 }
 
 /** One audit entry as the API shows it. */
-export interface AuditRecord {
-  readonly id: number;
-  readonly revision: number;
-  readonly at: string;
-  readonly actor: string;
-  readonly action: string;
-  readonly resourceType: string;
-  readonly resourceKey: string;
-  readonly environment: string | null;
-  readonly reason: string | null;
-  readonly before: unknown;
-  readonly after: unknown;
-  readonly requestId: string | null;
-  readonly incidentId: string | null;
-  readonly deployId: string | null;
-  readonly propagation: unknown;
-}
+export type { AuditRecord } from '@switchyard/core';
 
 /** Reads audit entries newest first; `nextBefore` is the cursor of the next page, null on the last. */
 export async function queryAudit(db: Kysely<Database>, filter: AuditFilter): Promise<{ entries: AuditRecord[]; nextBefore: number | null }> {
@@ -116,8 +101,8 @@ export async function queryAudit(db: Kysely<Database>, filter: AuditFilter): Pro
     resourceKey: row.resource_key,
     environment: row.environment,
     reason: row.reason,
-    before: row.before === null ? null : fromJson<unknown>(row.before),
-    after: row.after === null ? null : fromJson<unknown>(row.after),
+    before: row.before === null ? null : fromJson<JsonValue>(row.before),
+    after: row.after === null ? null : fromJson<JsonValue>(row.after),
     requestId: row.request_id,
     incidentId: row.incident_id,
     deployId: row.deploy_id,

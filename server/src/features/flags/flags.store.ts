@@ -1,4 +1,4 @@
-import type { EnvironmentConfig, Flag, FlagKind, FlagType, Variant } from '@switchyard/core';
+import type { EnvironmentConfig, Flag, FlagKind, FlagType, Kill, Variant } from '@switchyard/core';
 import { sql, type Kysely, type RawBuilder, type Selectable } from 'kysely';
 import type { Database, FlagEnvironmentsTable, FlagsTable } from '../../db/schema.js';
 import { prepare } from '../../db/prepared.js';
@@ -13,15 +13,7 @@ export interface FlagRecord extends Flag {
   readonly archivedAt: string | null;
 }
 
-/** What a kill recorded, kept until the restore. */
-export interface Kill {
-  readonly reason: string;
-  readonly at: string;
-  readonly actor: string;
-  readonly revision: number;
-  readonly previousEnabled: boolean;
-  readonly incidentId?: string;
-}
+export type { Kill } from '@switchyard/core';
 
 /** A flag's configuration in one environment, as stored. */
 export interface FlagEnvironmentRecord {

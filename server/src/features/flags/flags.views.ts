@@ -1,25 +1,7 @@
-import { EnvironmentConfigSchema, WEIGHT_TOTAL, type EnvironmentConfig, type Flag, type Serve } from '@switchyard/core';
+import { EnvironmentConfigSchema, WEIGHT_TOTAL, type EnvironmentConfig, type EnvironmentSummary, type Flag, type FlagState, type Serve } from '@switchyard/core';
 import type { FlagEnvironmentRecord, FlagRecord, Kill } from './flags.store.js';
 
-/** How a flag behaves in one environment at a glance, for lists, the CLI and the slider. */
-export type FlagState = 'on' | 'off' | 'killed' | 'rollout';
-
-/** One environment of a flag, summarised. */
-export interface EnvironmentSummary {
-  readonly enabled: boolean;
-  readonly killed: Kill | null;
-  readonly version: number;
-  readonly state: FlagState;
-  /** Percent served the "on" side when the fallthrough is a two-way rollout (the slider position). */
-  readonly rolloutPercentage?: number;
-  /** The variant everyone falls through to, when the fallthrough serves a single variant. */
-  readonly fallthroughVariant?: string;
-  readonly targetCount: number;
-  readonly ruleCount: number;
-  readonly prerequisiteCount: number;
-  readonly updatedAt: string;
-  readonly updatedRevision: number;
-}
+export type { EnvironmentSummary, FlagState } from '@switchyard/core';
 
 export interface FlagView extends FlagRecord {
   readonly environments: Record<string, EnvironmentSummary & { config?: EnvironmentConfig }>;
