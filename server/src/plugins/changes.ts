@@ -1,3 +1,11 @@
+import type { FlagConfig } from '@switchyard/core';
+
+/**
+ * Key of what a local write committed, as SDKs see it. A symbol, so the rows never leave the process:
+ * JSON.stringify skips symbol keys (the Redis envelope, the admin event stream).
+ */
+export const COMMITTED_FLAGS: unique symbol = Symbol('committed flags');
+
 /**
  * A committed change, announced after its transaction commits: which global revision it got, which
  * environments it touched (`'all'` for environment-independent data such as flag metadata, segments
@@ -8,6 +16,12 @@ export interface Change {
   readonly environments: readonly string[] | 'all';
   readonly kind: 'flag' | 'segment' | 'environment' | 'key';
   readonly keys: readonly string[];
+  /**
+   * Set by the replica that committed a flag change, when it knows the flags' complete new SDK
+   * configs at `revision` (the rows its statement wrote and returned): its stream hub can then push
+   * them without reading them back. Absent on changes from other replicas.
+   */
+  readonly [COMMITTED_FLAGS]?: readonly FlagConfig[];
 }
 
 /**

@@ -3,8 +3,9 @@ import type { Kysely, Transaction } from 'kysely';
 import type { Clock } from '../../clock.js';
 import type { Database } from '../../db/schema.js';
 import { ApiError, validationError } from '../../errors.js';
-import type { ChangeNotifier } from '../../plugins/changes.js';
+import { COMMITTED_FLAGS, type ChangeNotifier } from '../../plugins/changes.js';
 import type { Actor } from '../audit/audit.store.js';
+import { toFlagConfig } from '../sdk-config/sdk-config.store.js';
 import type { ReasonBody, RolloutBody } from './flags.schemas.js';
 import { flagArchived, flagNotFound, versionConflict } from './flags.service.js';
 import {
@@ -207,8 +208,8 @@ export function createFlagEnvironmentService(deps: FlagEnvironmentServiceDeps): 
     actor: Actor,
     next: (flag: FlagRecord, row: FlagEnvironmentRecord) => { config: EnvironmentConfig; segments: readonly string[]; killed?: Omit<Kill, 'revision'> | null } | undefined,
     reason: string | null = null,
-  ): Promise<{ row: FlagEnvironmentRecord; revision: number } | undefined> => {
-    const attempt = async (flag: FlagRecord, row: FlagEnvironmentRecord): Promise<{ row: FlagEnvironmentRecord; revision: number } | undefined> => {
+  ): Promise<{ flag: FlagRecord; row: FlagEnvironmentRecord; revision: number } | undefined> => {
+    const attempt = async (flag: FlagRecord, row: FlagEnvironmentRecord): Promise<{ flag: FlagRecord; row: FlagEnvironmentRecord; revision: number } | undefined> => {
       if (flag.archivedAt !== null) return undefined;
       if (expectedVersion !== undefined && row.version !== expectedVersion) return undefined;
       const change = next(flag, row);
@@ -220,8 +221,9 @@ export function createFlagEnvironmentService(deps: FlagEnvironmentServiceDeps): 
         clock.now(),
         change.segments,
       );
-      if (written !== undefined) remember(flag, written.row);
-      return written;
+      if (written === undefined) return undefined;
+      remember(flag, written.row);
+      return { flag, ...written };
     };
     const known = recent.get(rowId(key, environment));
     if (known !== undefined) {
@@ -234,7 +236,18 @@ export function createFlagEnvironmentService(deps: FlagEnvironmentServiceDeps): 
     return found === undefined ? undefined : attempt(found.flag, found.row);
   };
 
-  const publish = (revision: number, key: string, environment: string): void => notifier.publish({ revision, environments: [environment], kind: 'flag', keys: [key] });
+  /**
+   * `committed`: the flag and row an optimistic write just wrote. They are what SDKs must now hold
+   * (the write checked that no metadata write came between the read and it), so the local stream hub
+   * can send them without reading them back.
+   */
+  const publish = (revision: number, key: string, environment: string, committed?: { flag: FlagRecord; row: FlagEnvironmentRecord }): void => {
+    const change = { revision, environments: [environment], kind: 'flag', keys: [key] } as const;
+    if (committed === undefined) return notifier.publish(change);
+    const { flag, row } = committed;
+    const config = toFlagConfig({ key, type: flag.type, variants: flag.variants, client_side: flag.clientSide, config: row.config, killed: row.killed, version: row.version });
+    notifier.publish({ ...change, [COMMITTED_FLAGS]: [config] });
+  };
 
   return {
     async get(key, environment) {
@@ -284,7 +297,7 @@ export function createFlagEnvironmentService(deps: FlagEnvironmentServiceDeps): 
         if (issues.length > 0) throw validationError(issues);
         return write(trx, row, { config, killed: row.killed }, 'flag-environment.update', actor);
       });
-      publish(result.revision, key, environment);
+      publish(result.revision, key, environment, unlocked);
       return { revision: result.revision, ...flagEnvironmentView(result.row) };
     },
 
@@ -294,7 +307,7 @@ export function createFlagEnvironmentService(deps: FlagEnvironmentServiceDeps): 
         return 'issue' in slid ? undefined : { config: slid.config, segments: [] };
       });
       if (unlocked !== undefined) {
-        publish(unlocked.revision, key, environment);
+        publish(unlocked.revision, key, environment, unlocked);
         return { revision: unlocked.revision, ...flagEnvironmentView(unlocked.row), ...rolloutWarnings(environment, unlocked.row) };
       }
       const result = await db.transaction().execute(async (trx) => {
@@ -336,7 +349,7 @@ export function createFlagEnvironmentService(deps: FlagEnvironmentServiceDeps): 
               return { ...written, alreadyKilled: false };
             })
           : { ...unlocked, alreadyKilled: false };
-      if (!result.alreadyKilled) publish(result.revision, key, environment);
+      if (!result.alreadyKilled) publish(result.revision, key, environment, unlocked);
       return {
         revision: result.revision,
         flag: key,
@@ -365,7 +378,7 @@ export function createFlagEnvironmentService(deps: FlagEnvironmentServiceDeps): 
         }
         return write(trx, row, { config: { ...row.config, enabled: row.killed.previousEnabled }, killed: null }, 'flag-environment.restore', actor, body.reason);
       });
-      publish(result.revision, key, environment);
+      publish(result.revision, key, environment, unlocked);
       return { revision: result.revision, flag: key, environment, enabled: result.row.config.enabled, killed: null, version: result.row.version };
     },
   };

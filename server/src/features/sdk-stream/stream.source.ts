@@ -137,5 +137,13 @@ export function createStreamSource(deps: { db: Kysely<Database>; sdkConfig: SdkC
     async changesSince(environment, audience, since) {
       return (await readFlagChanges(db, environment, audience, since)) ?? readInTransaction(db, environment, audience, since);
     },
+
+    committed(environment, audience, revision, flags) {
+      if (audience === 'server') return { type: 'patch', revision, flags: [...flags], removed: [], segments: [], removedSegments: [] };
+      // As readFlagChanges: a flag a browser key must stop seeing takes the audit log (the general read).
+      if (!flags.every((f) => f.clientSide === true)) return undefined;
+      const hashed = clientSnapshot(environment, { revision, flags: [...flags], segments: [] });
+      return { type: 'patch', revision, flags: hashed.flags, removed: [], segments: [], removedSegments: [] };
+    },
   };
 }
