@@ -6,6 +6,12 @@ import type { FlagConfig } from '@switchyard/core';
  */
 export const COMMITTED_FLAGS: unique symbol = Symbol('committed flags');
 
+/** A flag's SDK config as a local write committed it, and as it was at the revision before. */
+export interface CommittedFlag {
+  readonly config: FlagConfig;
+  readonly previous: FlagConfig;
+}
+
 /**
  * A committed change, announced after its transaction commits: which global revision it got, which
  * environments it touched (`'all'` for environment-independent data such as flag metadata, segments
@@ -17,11 +23,11 @@ export interface Change {
   readonly kind: 'flag' | 'segment' | 'environment' | 'key';
   readonly keys: readonly string[];
   /**
-   * Set by the replica that committed a flag change, when it knows the flags' complete new SDK
-   * configs at `revision` (the rows its statement wrote and returned): its stream hub can then push
-   * them without reading them back. Absent on changes from other replicas.
+   * Set by the replica that committed a flag change, when it knows the flags' complete SDK configs
+   * at `revision` and just before it (the rows its statement read and wrote): its stream hub can then
+   * push them without reading them back. Absent on changes from other replicas.
    */
-  readonly [COMMITTED_FLAGS]?: readonly FlagConfig[];
+  readonly [COMMITTED_FLAGS]?: readonly CommittedFlag[];
 }
 
 /**

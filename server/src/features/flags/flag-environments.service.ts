@@ -26,6 +26,14 @@ import {
 } from './flags.store.js';
 import { auditFlagEnvironment, flagEnvironmentView, type FlagEnvironmentView } from './flags.views.js';
 
+/** An optimistic write: the flag, the row it read (`before`) and the row it wrote, at `revision`. */
+interface Committed {
+  readonly flag: FlagRecord;
+  readonly before: FlagEnvironmentRecord;
+  readonly row: FlagEnvironmentRecord;
+  readonly revision: number;
+}
+
 export interface FlagEnvironmentWrite extends FlagEnvironmentView {
   readonly revision: number;
   readonly warnings?: string[];
@@ -208,8 +216,8 @@ export function createFlagEnvironmentService(deps: FlagEnvironmentServiceDeps): 
     actor: Actor,
     next: (flag: FlagRecord, row: FlagEnvironmentRecord) => { config: EnvironmentConfig; segments: readonly string[]; killed?: Omit<Kill, 'revision'> | null } | undefined,
     reason: string | null = null,
-  ): Promise<{ flag: FlagRecord; row: FlagEnvironmentRecord; revision: number } | undefined> => {
-    const attempt = async (flag: FlagRecord, row: FlagEnvironmentRecord): Promise<{ flag: FlagRecord; row: FlagEnvironmentRecord; revision: number } | undefined> => {
+  ): Promise<Committed | undefined> => {
+    const attempt = async (flag: FlagRecord, row: FlagEnvironmentRecord): Promise<Committed | undefined> => {
       if (flag.archivedAt !== null) return undefined;
       if (expectedVersion !== undefined && row.version !== expectedVersion) return undefined;
       const change = next(flag, row);
@@ -223,7 +231,7 @@ export function createFlagEnvironmentService(deps: FlagEnvironmentServiceDeps): 
       );
       if (written === undefined) return undefined;
       remember(flag, written.row);
-      return { flag, ...written };
+      return { flag, before: row, ...written };
     };
     const known = recent.get(rowId(key, environment));
     if (known !== undefined) {
@@ -237,16 +245,17 @@ export function createFlagEnvironmentService(deps: FlagEnvironmentServiceDeps): 
   };
 
   /**
-   * `committed`: the flag and row an optimistic write just wrote. They are what SDKs must now hold
-   * (the write checked that no metadata write came between the read and it), so the local stream hub
-   * can send them without reading them back.
+   * `committed`: the flag and the row an optimistic write read and wrote. They are what SDKs held and
+   * must now hold (the write checked that nothing changed the row or the flag's metadata between the
+   * read and it), so the local stream hub can send them without reading them back.
    */
-  const publish = (revision: number, key: string, environment: string, committed?: { flag: FlagRecord; row: FlagEnvironmentRecord }): void => {
+  const publish = (revision: number, key: string, environment: string, committed?: Committed): void => {
     const change = { revision, environments: [environment], kind: 'flag', keys: [key] } as const;
     if (committed === undefined) return notifier.publish(change);
-    const { flag, row } = committed;
-    const config = toFlagConfig({ key, type: flag.type, variants: flag.variants, client_side: flag.clientSide, config: row.config, killed: row.killed, version: row.version });
-    notifier.publish({ ...change, [COMMITTED_FLAGS]: [config] });
+    const { flag } = committed;
+    const sdkConfig = (row: FlagEnvironmentRecord) =>
+      toFlagConfig({ key, type: flag.type, variants: flag.variants, client_side: flag.clientSide, config: row.config, killed: row.killed, version: row.version });
+    notifier.publish({ ...change, [COMMITTED_FLAGS]: [{ config: sdkConfig(committed.row), previous: sdkConfig(committed.before) }] });
   };
 
   return {

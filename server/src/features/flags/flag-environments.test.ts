@@ -58,7 +58,8 @@ describe('environment configs', () => {
       // nothing that JSON (Redis, the admin event stream) would carry out of the process.
       const sdk = await snapshot();
       expect(sdk.revision).toBe(body.revision);
-      expect(changes[0]?.[COMMITTED_FLAGS]).toEqual(sdk.flags.filter((f) => f.key === 'env-put'));
+      expect(changes[0]?.[COMMITTED_FLAGS]?.map((c) => c.config)).toEqual(sdk.flags.filter((f) => f.key === 'env-put'));
+      expect(changes[0]?.[COMMITTED_FLAGS]?.[0]?.previous).toMatchObject({ key: 'env-put', version: 1, enabled: false, rules: [] });
       expect(JSON.parse(JSON.stringify(changes[0]))).toEqual({ revision: body.revision, environments: ['production'], kind: 'flag', keys: ['env-put'] });
       expect(server.app.services.revisions.latest()).toBeGreaterThanOrEqual(body.revision);
       const audit = await server.database.db.selectFrom('audit_log').selectAll().where('resource_key', '=', 'env-put').where('action', '=', 'flag-environment.update').executeTakeFirstOrThrow();

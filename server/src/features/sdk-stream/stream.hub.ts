@@ -1,7 +1,8 @@
-import type { FlagConfig, PatchMessage, ServerMessage, SnapshotMessage } from '@switchyard/core';
+import type { PatchMessage, ServerMessage, SnapshotMessage } from '@switchyard/core';
 import { CLOSE_CODES, OPERATORS, type Operator } from '@switchyard/core';
 import type { WebSocket } from 'ws';
 import type { Principal } from '../../plugins/auth.js';
+import type { CommittedFlag } from '../../plugins/changes.js';
 
 /** Who receives what: client keys get the filtered, hashed view of an environment. */
 export type Audience = 'server' | 'client';
@@ -12,19 +13,26 @@ export interface StreamSource {
   /** Flags and segments changed after `since`, as a patch at the latest revision (possibly empty). */
   changesSince(environment: string, audience: Audience, since: number): Promise<PatchMessage>;
   /**
-   * The patch from `revision - 1` to `revision` when all that changed is `flags` (whole new configs,
-   * as committed), without reading; undefined when the audience needs more than that (a browser key
-   * must be told to drop a flag that is no longer client-side).
+   * The patch from `revision - 1` to `revision` when all that changed is `flags` (as committed),
+   * without reading, and its protocol-2 form (`updates`: the changed fields only) when there is one;
+   * undefined when the audience needs more than that (a browser key must be told to drop a flag that
+   * is no longer client-side).
    */
-  committed?(environment: string, audience: Audience, revision: number, flags: readonly FlagConfig[]): PatchMessage | undefined;
+  committed?(environment: string, audience: Audience, revision: number, flags: readonly CommittedFlag[]): CommittedPatch | undefined;
+}
+
+/** A committed change as a patch of whole flags (any SDK), and of changed fields (protocol 2 and later). */
+export interface CommittedPatch {
+  readonly patch: PatchMessage;
+  readonly updates?: PatchMessage | undefined;
 }
 
 /** What the hub hears about a committed change (see Change in plugins/changes.ts). */
 export interface ChangeNotice {
   readonly revision: number;
   readonly environments: readonly string[] | 'all';
-  /** The complete new configs of the changed flags, when the commit happened in this process. */
-  readonly flags?: readonly FlagConfig[] | undefined;
+  /** The changed flags' configs before and after, when the commit happened in this process. */
+  readonly flags?: readonly CommittedFlag[] | undefined;
 }
 
 /** One connected SDK, as listed by GET /api/v1/sdk/connections. */
@@ -91,6 +99,8 @@ interface Group {
 const MAX_RESUMES = 64;
 /** Revisions remembered with the environments they touched (see StreamHub.notified). */
 const MAX_NOTIFIED = 1024;
+/** The first protocol version whose SDKs apply a patch's `updates`. */
+const UPDATES_PROTOCOL = 2;
 
 /** Every frame the hub writes is sent as text (a Buffer would otherwise go out as a binary frame). */
 const TEXT = { binary: false } as const;
@@ -273,16 +283,16 @@ export class StreamHub {
    * the committed configs are the patch, sent at once (no read, no queue hop, before the write's own
    * response). Returns false when the group must read instead.
    */
-  private sendCommitted(group: Group, revision: number, flags: readonly FlagConfig[]): boolean {
+  private sendCommitted(group: Group, revision: number, flags: readonly CommittedFlag[]): boolean {
     // A queued registration or broadcast could otherwise be overtaken by a newer revision.
     if (group.busy > 0 || revision <= group.revision || revision - group.revision > MAX_NOTIFIED) return false;
     for (let r = group.revision + 1; r < revision; r++) {
       const touched = this.notified.get(r);
       if (touched === undefined || touched === 'all' || touched.includes(group.environment)) return false;
     }
-    const patch = this.options.source.committed?.(group.environment, group.audience, revision, flags);
-    if (patch === undefined) return false;
-    this.fanOut(group, patch);
+    const committed = this.options.source.committed?.(group.environment, group.audience, revision, flags);
+    if (committed === undefined) return false;
+    this.fanOut(group, committed.patch, committed.updates);
     return true;
   }
 
@@ -304,16 +314,20 @@ export class StreamHub {
     );
   }
 
-  /** Writes one frame to every member not yet at the patch's revision. */
-  private fanOut(group: Group, patch: PatchMessage): void {
+  /**
+   * Writes one frame to every member not yet at the patch's revision: `updates` (the same change, as
+   * changed fields) to members that speak protocol 2 or later, when given.
+   */
+  private fanOut(group: Group, patch: PatchMessage, updates?: PatchMessage): void {
     // Sent even when empty: it moves every SDK to the new revision, which it then acknowledges.
     const frame = this.frameOf(patch);
+    const small = updates === undefined ? frame : this.frameOf(updates);
     const revision = patch.revision;
     let sent = 0;
     for (const member of group.members) {
       const socket = member.socket;
       if (socket.readyState !== socket.OPEN || member.sentRevision >= revision) continue;
-      socket.send(frame, TEXT);
+      socket.send(member.protocol >= UPDATES_PROTOCOL ? small : frame, TEXT);
       member.sentRevision = revision;
       sent++;
     }
