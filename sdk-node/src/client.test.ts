@@ -6,7 +6,7 @@ import { describe, expect, expectTypeOf, it } from 'vitest';
 import { booleanFlag } from '../../test/helpers/flags.js';
 import { freePort } from '../../test/helpers/net.js';
 import { createBackoff } from './sync/backoff.js';
-import { createClient, silentLogger, type Detail, type ReadyResult, type SwitchyardClient } from './index.js';
+import { createClient, silentLogger, type Detail, type FlagDetails, type ReadyResult, type SwitchyardClient } from './index.js';
 import { MAX_PENDING_BATCHES, MetricsAggregator } from './metrics.js';
 import { createTestClient } from './testing.js';
 
@@ -45,7 +45,11 @@ describe('sdk-node offline and resilience', () => {
     expect(flags.detail('missing', { key: 'u1' }, 'd')).toMatchObject({ value: 'd', reason: 'FLAG_NOT_FOUND' });
     expect(flags.enabled('layout', { key: 'u1' })).toBe(false);
     const all = flags.all({ key: 'u1' });
-    expect(Object.keys(all).sort()).toEqual(['half', 'layout', 'new-checkout']);
+    expect([...all.keys()].sort()).toEqual(['half', 'layout', 'new-checkout']);
+    expect(all.size).toBe(3);
+    expect(all.get('new-checkout')).toMatchObject({ value: true });
+    expect(all.get('missing')).toBeUndefined();
+    expect(Object.keys(JSON.parse(JSON.stringify(all)) as object).sort()).toEqual(['half', 'layout', 'new-checkout']);
     const inHalf = Array.from({ length: 2000 }, (_, i) => flags.enabled('half', { key: `user-${i}` })).filter(Boolean).length;
     expect(inHalf).toBeGreaterThan(900);
     expect(inHalf).toBeLessThan(1100);
@@ -110,6 +114,8 @@ describe('sdk-node offline and resilience', () => {
     expectTypeOf(flags.variant('a', {}, 'control')).toEqualTypeOf<string>();
     expectTypeOf(flags.variant('a', {}, 3)).toEqualTypeOf<number>();
     expectTypeOf(flags.detail('a')).toEqualTypeOf<Detail>();
+    expectTypeOf(flags.all({})).toEqualTypeOf<FlagDetails>();
+    expectTypeOf(flags.all({}).get('a')).toEqualTypeOf<Detail | undefined>();
     expectTypeOf(flags.ready).returns.toEqualTypeOf<Promise<ReadyResult>>();
   });
 });

@@ -24,7 +24,8 @@ function scramble(k: number): number {
   return Math.imul((k << 15) | (k >>> 17), C2);
 }
 
-function mixBlock(h: number, k: number): number {
+/** One block of MurmurHash3 x86_32: `h` after mixing the little-endian 32-bit word `k`. Internal to core's bucketing. */
+export function mixBlock(h: number, k: number): number {
   h ^= scramble(k);
   h = (h << 13) | (h >>> 19);
   return (Math.imul(h, 5) + 0xe6546b64) | 0;
@@ -32,7 +33,7 @@ function mixBlock(h: number, k: number): number {
 
 // The final hash as a signed 32-bit integer (a small integer for V8, never a heap number): callers
 // that want the unsigned value apply `>>> 0` where the result is used.
-function finish(h: number, tail: number, tailLength: number, length: number): number {
+export function finishHash(h: number, tail: number, tailLength: number, length: number): number {
   if (tailLength > 0) h ^= scramble(tail);
   h ^= length;
   h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
@@ -108,7 +109,7 @@ export function hashBytes(h: number, tail: number, tailLength: number, prefixLen
       tail = tailLength = 0;
     }
   }
-  return finish(h, tail, tailLength, prefixLength + length);
+  return finishHash(h, tail, tailLength, prefixLength + length);
 }
 
 /**
@@ -141,7 +142,7 @@ export function hashText(h: number, tail: number, tailLength: number, length: nu
       tail = tailLength = 0;
     }
   }
-  return finish(h, tail, tailLength, length + n);
+  return finishHash(h, tail, tailLength, length + n);
 }
 
 function hashNonAscii(h: number, tail: number, tailLength: number, length: number, text: string, from: number): number {

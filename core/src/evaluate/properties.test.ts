@@ -192,10 +192,11 @@ describe('evaluation never throws', () => {
         const set = createFlagSet({ flags, segments });
         expect(set.evaluate(key, ctx, defaultValue as JsonValue)).toEqual(detail);
         const all = set.evaluateAll(ctx);
-        expect(Object.keys(all).sort()).toEqual(flags.map((f) => f.key).sort());
+        expect([...all.keys()].sort()).toEqual(flags.map((f) => f.key).sort());
+        expect(Object.keys(all.toJSON()).sort()).toEqual(flags.map((f) => f.key).sort());
         for (const f of flags) {
           const expected = evaluate(f, ctx, { flags: flagMap, segments: segmentMap });
-          expect(all[f.key]).toEqual(expected);
+          expect(all.get(f.key)).toEqual(expected);
           checkDetail(expected, f, ctx, null);
           // The compact evaluator agrees, with the context's key as the target key and with another.
           expect(evaluateCompact(f, ctx, { flags: flagMap, segments: segmentMap })).toEqual(expected);
@@ -266,7 +267,7 @@ describe('evaluation never throws', () => {
             const options = { ...lookups, defaultValue: defaultValue as JsonValue };
             expect(evaluateCompact(lookups.flags.get(k), ctx as Context, options)).toEqual(evaluate(lookups.flags.get(k), ctx as Context, options));
           }
-          for (const detail of Object.values(set.evaluateAll(ctx as Context))) expect(REASONS.has(detail.reason)).toBe(true);
+          for (const detail of set.evaluateAll(ctx as Context).values()) expect(REASONS.has(detail.reason)).toBe(true);
         },
       ),
       { numRuns: 500 },
