@@ -244,6 +244,8 @@ describe('kill and restore', () => {
     expect(edit.json()).toMatchObject({ state: 'killed' });
     const slider = await server.api('POST', url('payments-v2', 'production', '/rollout'), { percentage: 10 });
     expect(slider.json()).toMatchObject({ warnings: ['flag is killed in production'], state: 'killed' });
+    // ...and the kill they keep is the one recorded: same reason, actor and revision, not the edit's.
+    expect((await server.api('GET', url('payments-v2'))).json()).toMatchObject({ killed: { reason: 'INC-4711 error rate', revision: body.revision } });
 
     const restore = await server.api('POST', url('payments-v2', 'production', '/restore'), { reason: 'INC-4711 mitigated' }, { token: responder });
     expect(restore.statusCode, restore.body).toBe(200);
