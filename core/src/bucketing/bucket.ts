@@ -39,7 +39,7 @@ export function bucketFrom(prefix: Murmur3State, value: string): number {
 
 // The value bucketFromCached last encoded, and its UTF-8 bytes.
 let cachedValue: string | undefined;
-let cachedBytes = new Uint8Array(128);
+let cachedBytes = /* @__PURE__ */ new Uint8Array(128);
 let cachedLength = 0;
 
 /**
