@@ -1,79 +1,202 @@
-import type { Context } from '../model/context.js';
-import type { FlagConfig } from '../model/flag.js';
+import type { Clause } from '../model/clause.js';
+import type { JsonValue } from '../model/common.js';
+import type { Context, ContextValue } from '../model/context.js';
+import type { FlagConfig, Rule } from '../model/flag.js';
 import type { Segment } from '../model/segment.js';
 import type { Serve } from '../model/serve.js';
-import { bucket, BUCKETS } from '../bucketing/bucket.js';
+import { murmur3 } from '../bucketing/murmur3.js';
+import { toEpochMillis } from './dates.js';
 import { makeDetail, type Detail, type ErrorCode, type Reason } from './detail.js';
 import type { EvaluateOptions } from './evaluate.js';
-import { allMatch, compileRule, compileSegment, EvaluationError, isUnsupported, malformed, MAX_DEPTH, variantValue, type ClauseMatcher, type ClauseScope, type CompiledSegment } from './operators.js';
+import { EvaluationError, MAX_DEPTH, MAX_REGEX_INPUT } from './operators.js';
+import { semverKey } from './semver.js';
 
 // The compact evaluator: the same evaluation as evaluate() and createFlagSet(), written for size
 // instead of speed. It reads the configs as they are on every evaluation (compiling only clauses, once
 // per config object), where the fast evaluator compiles every detail, rollout prefix and lookup table.
-// A browser evaluates a handful of flags for one user; there, a few kilobytes of bundle matter more
-// than a few hundred nanoseconds. Both evaluators run the test vectors, and a property test holds
-// them equal on random environments.
+// Its clause matchers are its own too, table-driven, where the fast evaluator's (operators.ts) are one
+// closure per operator. A browser evaluates a handful of flags for one user; there, a few kilobytes of
+// bundle matter more than a few hundred nanoseconds. Both evaluators run the test vectors, and property
+// tests hold them equal on random environments and on garbage.
+
+/** A compiled clause: true when the context matches. `inSegment` evaluates one segment key. */
+type Matcher = (context: Context, inSegment: (key: string, context: Context) => boolean) => boolean;
+
+/**
+ * An operator: how it reads an attribute (`undefined`: not comparable, no match), how it tests the
+ * attribute against one clause value, and how it reads the clause values (default: as attributes).
+ */
+type Operator = readonly [read: (value: unknown) => unknown, test: (attribute: never, value: never) => boolean, readValue?: (value: unknown) => unknown];
+
+const fail = (code: EvaluationError['code']): never => {
+  throw new EvaluationError(code, code);
+};
+
+const isUnsupported = (error: unknown): boolean => error instanceof EvaluationError && error.code == 'UNSUPPORTED_OPERATOR';
+
+const string = (v: unknown): string | undefined => (typeof v == 'string' ? v : undefined);
+const number = (v: unknown): number | undefined => (typeof v == 'number' && isFinite(v) ? v : undefined);
+const less = (a: number | string, b: number | string): boolean => a < b;
+const greater = (a: number | string, b: number | string): boolean => a > b;
+const same = (a: unknown, b: unknown): boolean => a === b;
+// eq and in keep every clause value, and compare as a Set does for more than 8 of them (see below).
+const equality: Operator = [(v) => v, (a: unknown, b: unknown) => a === b || (a !== a && b !== b)];
+const text = (test: (attribute: string, value: string) => boolean): Operator => [string, test];
+
+// Semantics as in operators.ts: an attribute (or any element of a list attribute) matches when it
+// matches any of the values; neq and notIn are eq and in inverted. No prototype: `toString` is no operator.
+const OPERATORS: Readonly<Record<string, Operator | undefined>> = Object.setPrototypeOf(
+  {
+    eq: equality,
+    neq: equality,
+    in: equality,
+    notIn: equality,
+    contains: text((a, s) => a.includes(s)),
+    startsWith: text((a, s) => a.startsWith(s)),
+    endsWith: text((a, s) => a.endsWith(s)),
+    matches: [
+      (v) => (typeof v == 'string' && v.length <= MAX_REGEX_INPUT ? v : undefined),
+      (a: string, re: RegExp) => re.test(a),
+      (v) => {
+        try {
+          return typeof v == 'string' ? new RegExp(v) : undefined;
+        } catch {
+          return fail('MALFORMED_FLAG');
+        }
+      },
+    ],
+    lt: [number, less],
+    lte: [number, (a: number, b: number) => a <= b],
+    gt: [number, greater],
+    gte: [number, (a: number, b: number) => a >= b],
+    before: [toEpochMillis, less],
+    after: [toEpochMillis, greater],
+    // semverKey turns precedence into string order.
+    semverEq: [semverKey, same],
+    semverLt: [semverKey, less],
+    semverGt: [semverKey, greater],
+  } satisfies Record<string, Operator>,
+  null,
+);
+
+const isScalar = (v: unknown): v is string | number | boolean => 'string number boolean'.includes(typeof v);
+
+/** Compiles a clause; throws for an unknown operator (`UNSUPPORTED_OPERATOR`) or an invalid regex. */
+function compileClause(clause: Clause): Matcher {
+  const op: string = clause.op;
+  const values: readonly unknown[] = Array.isArray(clause.values) ? clause.values : [];
+  const negate = clause.negate === true;
+  if (op == 'inSegment') {
+    const keys = values.filter((v): v is string => typeof v == 'string');
+    return (context, inSegment) => keys.some((key) => inSegment(key, context)) != negate;
+  }
+  const [read, test, readValue = read] = OPERATORS[op] ?? fail('UNSUPPORTED_OPERATOR');
+  const invert = (op == 'neq' || op == 'notIn') != negate;
+  // Up to 8 values the fast evaluator compares with ===, beyond that through a Set (SameValueZero):
+  // only NaN tells them apart, so a short list drops it.
+  const comparable = values.map(readValue).filter((v) => v !== undefined && (values.length > 8 || v === v));
+  const attribute = clause.attribute;
+  const matches = (v: unknown): boolean => {
+    const a = isScalar(v) ? read(v) : undefined;
+    return a !== undefined && comparable.some((c) => (test as (a: unknown, b: unknown) => boolean)(a, c));
+  };
+  return (context) => {
+    const value: ContextValue | undefined = context[attribute];
+    // A list matches when any element does; anything else (missing, null, objects) never matches.
+    return isScalar(value) ? matches(value) != invert : Array.isArray(value) ? value.some(matches) != invert : false;
+  };
+}
+
+/** True when every clause matches (a rule's clauses are ANDed). */
+const all = (clauses: readonly Matcher[], context: Context, inSegment: (key: string, context: Context) => boolean): boolean => {
+  for (const clause of clauses) if (!clause(context, inSegment)) return false;
+  return true;
+};
+
+/** A segment: its included and excluded keys, and its rules' clauses. */
+type CompiledSegment = readonly [included: ReadonlySet<unknown>, excluded: ReadonlySet<unknown>, rules: readonly (readonly Matcher[])[]];
 
 /** What a flag needs beyond its config: its rules' clauses compiled, or the verdict that it is broken. */
 interface Checked {
-  readonly broken: boolean;
+  readonly broken?: boolean;
   /** A rule uses an operator this evaluator does not know. */
-  readonly unsupported: boolean;
-  readonly rules: readonly (readonly ClauseMatcher[])[];
+  readonly unsupported?: boolean;
+  /** Each rule with its compiled clauses. */
+  readonly rules?: readonly (readonly [Matcher[], Rule])[];
 }
 
-const BROKEN: Checked = { broken: true, unsupported: false, rules: [] };
+/** The value of a variant; the last of duplicate keys wins (as if the variants were put in a Map). */
+function valueOf(flag: FlagConfig, variant: string): JsonValue {
+  const variants = flag.variants;
+  for (let i = variants.length; i--; ) {
+    const v = variants[i] as FlagConfig['variants'][number];
+    const key: unknown = v.key;
+    if (key === variant || (key !== key && variant !== variant)) return v.value;
+  }
+  return fail('MALFORMED_FLAG');
+}
 
 // Throws for a serve createFlagSet() could not compile.
 function checkServe(flag: FlagConfig, serve: Serve): void {
   if ('variant' in serve) {
-    variantValue(flag.variants, serve.variant);
+    valueOf(flag, serve.variant);
     return;
   }
   const rollout = serve.rollout;
-  if (!Array.isArray(rollout.variants)) throw malformed();
-  let total = 0;
+  let total = Array.isArray(rollout.variants) ? 0 : fail('MALFORMED_FLAG');
   for (const slice of rollout.variants) {
-    if (!Number.isInteger(slice.weight) || slice.weight < 0) throw malformed();
+    if (!Number.isInteger(slice.weight) || slice.weight < 0) fail('MALFORMED_FLAG');
     total += slice.weight;
-    variantValue(flag.variants, slice.variant);
+    valueOf(flag, slice.variant);
   }
   // The salt is turned into a string here, as createFlagSet() does when it hashes the prefix.
-  if (total !== BUCKETS || `${rollout.salt ?? flag.key}` === undefined) throw malformed();
+  if (total !== 100_000 || `${rollout.salt ?? flag.key}` === undefined) fail('MALFORMED_FLAG');
 }
 
+// What createFlagSet()'s compileFlag() rejects, this rejects.
 function check(flag: FlagConfig): Checked {
   try {
-    for (const v of flag.variants as Iterable<unknown>) if (v === null || v === undefined) throw malformed();
-    variantValue(flag.variants, flag.offVariant);
+    for (const v of flag.variants as Iterable<unknown>) if (v == null) fail('MALFORMED_FLAG');
+    valueOf(flag, flag.offVariant);
     for (const target of flag.targets) {
-      variantValue(flag.variants, target.variant);
+      valueOf(flag, target.variant);
       for (const _ of target.values);
     }
-    if (!Array.isArray(flag.rules)) throw malformed();
     let unsupported = false;
-    const rules = flag.rules.map((rule) => {
-      const compiled = compileRule(rule.clauses);
-      unsupported ||= compiled.unsupported;
+    const rules = (Array.isArray(flag.rules) ? flag.rules : fail('MALFORMED_FLAG')).map((rule): [Matcher[], Rule] => {
+      // An operator this evaluator does not know becomes a clause that never matches; the flag then
+      // serves its off variant with ERROR.
+      const clauses = (Array.isArray(rule.clauses) ? rule.clauses : fail('MALFORMED_FLAG')).map((clause) => {
+        try {
+          return compileClause(clause);
+        } catch (error) {
+          if (!isUnsupported(error)) throw error;
+          unsupported = true;
+          return () => false;
+        }
+      });
       checkServe(flag, rule.serve);
-      return compiled.matchers;
+      return [clauses, rule];
     });
     checkServe(flag, flag.fallthrough);
-    if (!Array.isArray(flag.prerequisites)) throw malformed();
-    return { broken: false, unsupported, rules };
+    if (!Array.isArray(flag.prerequisites)) fail('MALFORMED_FLAG');
+    return { unsupported, rules };
   } catch {
-    return BROKEN;
+    return { broken: true };
   }
 }
+
+const compileSegment = (segment: Segment): CompiledSegment => [new Set(segment.included), new Set(segment.excluded), segment.rules.map((rule) => rule.clauses.map(compileClause))];
 
 const checked = new WeakMap<FlagConfig, Checked>();
 const segmentsCompiled = new WeakMap<Segment, CompiledSegment>();
 
-function served(flag: FlagConfig, variant: string, reason: Reason, ruleId?: string, errorCode?: ErrorCode): Detail {
-  return makeDetail(variantValue(flag.variants, variant), variant, reason, ruleId, errorCode);
+// Compiled first, cached after: a key WeakMap refuses (a lookup that returns 42) then fails as in evaluate().
+function memo<K extends object, V>(cache: WeakMap<K, V>, key: K, compile: (key: K) => V): V {
+  let value = cache.get(key);
+  if (value === undefined) cache.set(key, (value = compile(key)));
+  return value;
 }
-
-const unsupportedDetail = (flag: FlagConfig): Detail => served(flag, flag.offVariant, 'ERROR', undefined, 'UNSUPPORTED_OPERATOR');
 
 /**
  * Evaluates exactly as {@link evaluate} does, with a fraction of its code: for bundles where every
@@ -83,43 +206,44 @@ const unsupportedDetail = (flag: FlagConfig): Detail => served(flag, flag.offVar
  */
 export function evaluateCompact(flag: FlagConfig | undefined, context: Context, options?: EvaluateOptions): Detail {
   const defaultValue = options?.defaultValue ?? null;
-  let targetKey: string | undefined;
+  let targetKey: unknown;
   let depth = 0;
 
-  const scope: ClauseScope = {
-    get targetKey() {
-      return targetKey;
-    },
-    inSegment(segmentKey, context) {
-      const segment = options?.segments?.get(segmentKey);
-      if (segment === undefined) return false;
-      let compiled = segmentsCompiled.get(segment);
-      if (compiled === undefined) segmentsCompiled.set(segment, (compiled = compileSegment(segment)));
-      if (targetKey !== undefined) {
-        if (compiled.included.has(targetKey)) return true;
-        if (compiled.excluded.has(targetKey)) return false;
-      }
-      if (++depth > MAX_DEPTH) throw new EvaluationError('SEGMENT_CYCLE', 'segments nest too deep');
-      try {
-        return compiled.rules.some((rule) => allMatch(rule, context, scope));
-      } finally {
-        depth--;
-      }
-    },
+  const failed = (code: ErrorCode): Detail => makeDetail(defaultValue, undefined, 'ERROR', undefined, code);
+  const served = (flag: FlagConfig, variant: string, reason: Reason, ruleId?: string): Detail => makeDetail(valueOf(flag, variant), variant, reason, ruleId);
+  const off = (flag: FlagConfig, reason: Reason, errorCode?: ErrorCode): Detail => makeDetail(valueOf(flag, flag.offVariant), flag.offVariant, reason, undefined, errorCode);
+  const unsupported = (flag: FlagConfig): Detail => off(flag, 'ERROR', 'UNSUPPORTED_OPERATOR');
+
+  const inSegment = (segmentKey: string, context: Context): boolean => {
+    const segment = options?.segments?.get(segmentKey);
+    if (segment === undefined) return false;
+    const [included, excluded, rules] = memo(segmentsCompiled, segment, compileSegment);
+    if (targetKey !== undefined) {
+      if (included.has(targetKey)) return true;
+      if (excluded.has(targetKey)) return false;
+    }
+    if (++depth > MAX_DEPTH) fail('SEGMENT_CYCLE');
+    try {
+      for (const rule of rules) if (all(rule, context, inSegment)) return true;
+      return false;
+    } finally {
+      depth--;
+    }
   };
 
   const serve = (flag: FlagConfig, serve: Serve, context: Context, reason: Reason, ruleId?: string): Detail => {
     if ('variant' in serve) return served(flag, serve.variant, reason, ruleId);
     const rollout = serve.rollout;
     const raw = context[rollout.bucketBy ?? 'key'];
-    const value = typeof raw === 'string' ? raw : typeof raw === 'number' && Number.isFinite(raw) ? String(raw) : undefined;
-    if (value === undefined) return served(flag, flag.offVariant, 'BUCKET_KEY_MISSING');
-    const b = bucket(`${rollout.salt ?? flag.key}`, value);
+    const value = typeof raw == 'string' ? raw : number(raw) === undefined ? undefined : `${raw}`;
+    if (value === undefined) return off(flag, 'BUCKET_KEY_MISSING');
+    // bucket(): murmur3(salt + "/" + value) mod 100000.
+    const bucket = murmur3(`${rollout.salt ?? flag.key}/${value}`) % 100_000;
     let total = 0;
     let variant = '';
     // The first slice whose cumulative weight exceeds the bucket (zero-weight slices are passed over).
     for (const slice of rollout.variants) {
-      if (b < total) break;
+      if (bucket < total) break;
       variant = slice.variant;
       total += slice.weight;
     }
@@ -127,54 +251,45 @@ export function evaluateCompact(flag: FlagConfig | undefined, context: Context, 
   };
 
   const run = (flag: FlagConfig, context: Context, path: string[]): Detail => {
-    let info = checked.get(flag);
-    if (info === undefined) checked.set(flag, (info = check(flag)));
-    if (info.broken) throw malformed();
-    if (flag.enabled !== true) return served(flag, flag.offVariant, flag.killed === true ? 'KILLED' : 'OFF');
-    if (info.unsupported) return unsupportedDetail(flag);
+    const info = memo(checked, flag, check);
+    if (info.broken) fail('MALFORMED_FLAG');
+    if (flag.enabled !== true) return off(flag, flag.killed === true ? 'KILLED' : 'OFF');
+    if (info.unsupported) return unsupported(flag);
     if (flag.prerequisites.length > 0) {
-      if (path.length > MAX_DEPTH) throw new EvaluationError('PREREQUISITE_CYCLE', 'prerequisites nest too deep');
+      if (path.length > MAX_DEPTH) fail('PREREQUISITE_CYCLE');
       for (const prerequisite of flag.prerequisites) {
-        if (path.includes(prerequisite.flag)) throw new EvaluationError('PREREQUISITE_CYCLE', 'prerequisite cycle');
+        if (path.includes(prerequisite.flag)) fail('PREREQUISITE_CYCLE');
         const other = options?.flags?.get(prerequisite.flag);
-        let result: Detail | undefined;
-        if (other !== undefined) {
-          try {
-            result = run(other, context, [...path, prerequisite.flag]);
-          } catch (error) {
-            // An unknown operator met in a segment fails the prerequisite softly, as one in its own rules does.
-            if (!isUnsupported(error)) throw error;
-            result = unsupportedDetail(other);
-          }
+        if (other === undefined) return off(flag, 'PREREQUISITE_FAILED');
+        let result: Detail;
+        try {
+          result = run(other, context, [...path, prerequisite.flag]);
+        } catch (error) {
+          // An unknown operator met in a segment fails the prerequisite softly, as one in its own rules does.
+          if (!isUnsupported(error)) throw error;
+          result = unsupported(other);
         }
-        const reason = result?.reason;
-        if (reason === undefined || reason === 'OFF' || reason === 'KILLED' || reason === 'ERROR' || reason === 'PREREQUISITE_FAILED' || result?.variant !== prerequisite.variant) {
-          return served(flag, flag.offVariant, 'PREREQUISITE_FAILED');
-        }
+        // None of the reasons that pass (TARGET_MATCH, RULE_MATCH, FALLTHROUGH, BUCKET_KEY_MISSING) is part of this string.
+        if ('OFF KILLED ERROR PREREQUISITE_FAILED'.includes(result.reason) || result.variant !== prerequisite.variant) return off(flag, 'PREREQUISITE_FAILED');
       }
     }
     // The first target listing the key wins, compared as a Map compares keys (SameValueZero).
-    for (const target of flag.targets) for (const v of target.values) if (targetKey !== undefined && (v === targetKey || (v !== v && targetKey !== targetKey))) return served(flag, target.variant, 'TARGET_MATCH');
-    const rules = info.rules;
-    for (let i = 0; i < rules.length; i++) {
-      const rule = flag.rules[i] as FlagConfig['rules'][number];
-      if (allMatch(rules[i] as readonly ClauseMatcher[], context, scope)) return serve(flag, rule.serve, context, 'RULE_MATCH', rule.id);
-    }
+    if (targetKey !== undefined) for (const target of flag.targets) if ([...target.values].includes(targetKey as string)) return served(flag, target.variant, 'TARGET_MATCH');
+    for (const [clauses, rule] of info.rules as NonNullable<Checked['rules']>) if (all(clauses, context, inSegment)) return serve(flag, rule.serve, context, 'RULE_MATCH', rule.id);
     return serve(flag, flag.fallthrough, context, 'FALLTHROUGH');
   };
 
   try {
-    if (flag === undefined || flag === null || typeof flag !== 'object') return makeDetail(defaultValue, undefined, 'FLAG_NOT_FOUND', undefined, 'FLAG_NOT_FOUND');
+    if (flag === undefined || flag === null || typeof flag != 'object') return makeDetail(defaultValue, undefined, 'FLAG_NOT_FOUND', undefined, 'FLAG_NOT_FOUND');
     try {
-      const ctx: Context = context !== null && typeof context === 'object' ? context : {};
-      targetKey = options?.targetKey ?? (typeof ctx.key === 'string' ? ctx.key : undefined);
+      const ctx: Context = context !== null && typeof context == 'object' ? context : {};
+      targetKey = options?.targetKey ?? string(ctx.key);
       return run(flag, ctx, [flag.key]);
     } catch (error) {
       // An unknown operator met in a segment serves the offVariant, as one in the flag's own rules does.
-      if (isUnsupported(error)) return unsupportedDetail(flag);
-      return makeDetail(defaultValue, undefined, 'ERROR', undefined, error instanceof EvaluationError ? error.code : 'GENERAL');
+      return isUnsupported(error) ? unsupported(flag) : failed(error instanceof EvaluationError ? error.code : 'GENERAL');
     }
   } catch {
-    return makeDetail(defaultValue, undefined, 'ERROR', undefined, 'GENERAL');
+    return failed('GENERAL');
   }
 }

@@ -55,3 +55,18 @@ export function compareSemver(a: SemVer, b: SemVer): number {
   }
   return ap.length === bp.length ? 0 : ap.length < bp.length ? -1 : 1;
 }
+
+// A numeric identifier as its length, then its digits: with no leading zeros, a longer one is larger.
+const lengthFirst = (digits: string): string => String.fromCharCode(digits.length) + digits;
+
+/**
+ * A version as a string whose order (`<`, `===`, `>`) is semver precedence, or `undefined` when it is
+ * not one: what the compact evaluator compares, instead of {@link compareSemver}. Numeric parts are
+ * prefixed with their length; a pre-release identifier with \x01 (numeric) or \x02 (alphanumeric),
+ * which sort below every identifier character; a release ends in \x03, above any pre-release.
+ * @example semverKey('1.0.0-alpha')! < semverKey('1.0.0')! // true
+ */
+export function semverKey(text: unknown): string | undefined {
+  const m = typeof text == 'string' && text.length <= 256 ? SEMVER.exec(text) : null;
+  return m ? lengthFirst(m[1]!) + lengthFirst(m[2]!) + lengthFirst(m[3]!) + (m[4] ? m[4].split('.').map((id) => (NUMERIC.test(id) ? `\x01${lengthFirst(id)}` : `\x02${id}`)).join('') : '\x03') : undefined;
+}
