@@ -8,7 +8,7 @@ import { murmur3 } from '../bucketing/murmur3.js';
 import { toEpochMillis } from './dates.js';
 import { makeDetail, type Detail, type ErrorCode, type Reason } from './detail.js';
 import type { EvaluateOptions } from './evaluate.js';
-import { EvaluationError, MAX_DEPTH, MAX_REGEX_INPUT } from './operators.js';
+import { MAX_DEPTH, MAX_REGEX_INPUT } from './operators.js';
 import { semverKey } from './semver.js';
 
 // The compact evaluator: the same evaluation as evaluate() and createFlagSet(), written for size
@@ -28,11 +28,15 @@ type Matcher = (context: Context, inSegment: (key: string, context: Context) => 
  */
 type Operator = readonly [read: (value: unknown) => unknown, test: (attribute: never, value: never) => boolean, readValue?: (value: unknown) => unknown];
 
-const fail = (code: EvaluationError['code']): never => {
-  throw new EvaluationError(code, code);
+// What this evaluator throws for a config it cannot evaluate: an object only this module can make, so
+// that anything else thrown (a context's getter, say) is reported as GENERAL, as evaluate() does.
+const CODE = Symbol();
+const fail = (code: ErrorCode): never => {
+  throw { [CODE]: code };
 };
-
-const isUnsupported = (error: unknown): boolean => error instanceof EvaluationError && error.code == 'UNSUPPORTED_OPERATOR';
+const malformed = (): never => fail('MALFORMED_FLAG');
+const codeOf = (error: unknown): ErrorCode | undefined => (error as { [CODE]?: ErrorCode } | null | undefined)?.[CODE];
+const isUnsupported = (error: unknown): boolean => codeOf(error) == 'UNSUPPORTED_OPERATOR';
 
 const string = (v: unknown): string | undefined => (typeof v == 'string' ? v : undefined);
 const number = (v: unknown): number | undefined => (typeof v == 'number' && isFinite(v) ? v : undefined);
@@ -45,39 +49,38 @@ const text = (test: (attribute: string, value: string) => boolean): Operator => 
 
 // Semantics as in operators.ts: an attribute (or any element of a list attribute) matches when it
 // matches any of the values; neq and notIn are eq and in inverted. No prototype: `toString` is no operator.
-const OPERATORS: Readonly<Record<string, Operator | undefined>> = Object.setPrototypeOf(
-  {
-    eq: equality,
-    neq: equality,
-    in: equality,
-    notIn: equality,
-    contains: text((a, s) => a.includes(s)),
-    startsWith: text((a, s) => a.startsWith(s)),
-    endsWith: text((a, s) => a.endsWith(s)),
-    matches: [
-      (v) => (typeof v == 'string' && v.length <= MAX_REGEX_INPUT ? v : undefined),
-      (a: string, re: RegExp) => re.test(a),
-      (v) => {
-        try {
-          return typeof v == 'string' ? new RegExp(v) : undefined;
-        } catch {
-          return fail('MALFORMED_FLAG');
-        }
-      },
-    ],
-    lt: [number, less],
-    lte: [number, (a: number, b: number) => a <= b],
-    gt: [number, greater],
-    gte: [number, (a: number, b: number) => a >= b],
-    before: [toEpochMillis, less],
-    after: [toEpochMillis, greater],
-    // semverKey turns precedence into string order.
-    semverEq: [semverKey, same],
-    semverLt: [semverKey, less],
-    semverGt: [semverKey, greater],
-  } satisfies Record<string, Operator>,
-  null,
-);
+// (`__proto__: null` sets the prototype; it is no entry.)
+const OPERATORS: Readonly<Record<string, Operator | null | undefined>> = {
+  __proto__: null,
+  eq: equality,
+  neq: equality,
+  in: equality,
+  notIn: equality,
+  contains: text((a, s) => a.includes(s)),
+  startsWith: text((a, s) => a.startsWith(s)),
+  endsWith: text((a, s) => a.endsWith(s)),
+  matches: [
+    (v) => (typeof v == 'string' && v.length <= MAX_REGEX_INPUT ? v : undefined),
+    (a: string, re: RegExp) => re.test(a),
+    (v) => {
+      try {
+        return typeof v == 'string' ? new RegExp(v) : undefined;
+      } catch {
+        return malformed();
+      }
+    },
+  ],
+  lt: [number, less],
+  lte: [number, (a: number, b: number) => a <= b],
+  gt: [number, greater],
+  gte: [number, (a: number, b: number) => a >= b],
+  before: [toEpochMillis, less],
+  after: [toEpochMillis, greater],
+  // semverKey turns precedence into string order.
+  semverEq: [semverKey, same],
+  semverLt: [semverKey, less],
+  semverGt: [semverKey, greater],
+};
 
 const isScalar = (v: unknown): v is string | number | boolean => 'string number boolean'.includes(typeof v);
 
@@ -133,7 +136,7 @@ function valueOf(flag: FlagConfig, variant: string): JsonValue {
     const key: unknown = v.key;
     if (key === variant || (key !== key && variant !== variant)) return v.value;
   }
-  return fail('MALFORMED_FLAG');
+  return malformed();
 }
 
 // Throws for a serve createFlagSet() could not compile.
@@ -143,30 +146,30 @@ function checkServe(flag: FlagConfig, serve: Serve): void {
     return;
   }
   const rollout = serve.rollout;
-  let total = Array.isArray(rollout.variants) ? 0 : fail('MALFORMED_FLAG');
+  let total = Array.isArray(rollout.variants) ? 0 : malformed();
   for (const slice of rollout.variants) {
-    if (!Number.isInteger(slice.weight) || slice.weight < 0) fail('MALFORMED_FLAG');
+    if (!Number.isInteger(slice.weight) || slice.weight < 0) malformed();
     total += slice.weight;
     valueOf(flag, slice.variant);
   }
   // The salt is turned into a string here, as createFlagSet() does when it hashes the prefix.
-  if (total !== 100_000 || `${rollout.salt ?? flag.key}` === undefined) fail('MALFORMED_FLAG');
+  if (total !== 100_000 || `${rollout.salt ?? flag.key}` === undefined) malformed();
 }
 
 // What createFlagSet()'s compileFlag() rejects, this rejects.
 function check(flag: FlagConfig): Checked {
   try {
-    for (const v of flag.variants as Iterable<unknown>) if (v == null) fail('MALFORMED_FLAG');
+    for (const v of flag.variants as Iterable<unknown>) if (v == null) malformed();
     valueOf(flag, flag.offVariant);
     for (const target of flag.targets) {
       valueOf(flag, target.variant);
       for (const _ of target.values);
     }
     let unsupported = false;
-    const rules = (Array.isArray(flag.rules) ? flag.rules : fail('MALFORMED_FLAG')).map((rule): [Matcher[], Rule] => {
+    const rules = (Array.isArray(flag.rules) ? flag.rules : malformed()).map((rule): [Matcher[], Rule] => {
       // An operator this evaluator does not know becomes a clause that never matches; the flag then
       // serves its off variant with ERROR.
-      const clauses = (Array.isArray(rule.clauses) ? rule.clauses : fail('MALFORMED_FLAG')).map((clause) => {
+      const clauses = (Array.isArray(rule.clauses) ? rule.clauses : malformed()).map((clause) => {
         try {
           return compileClause(clause);
         } catch (error) {
@@ -179,7 +182,7 @@ function check(flag: FlagConfig): Checked {
       return [clauses, rule];
     });
     checkServe(flag, flag.fallthrough);
-    if (!Array.isArray(flag.prerequisites)) fail('MALFORMED_FLAG');
+    if (!Array.isArray(flag.prerequisites)) malformed();
     return { unsupported, rules };
   } catch {
     return { broken: true };
@@ -252,7 +255,7 @@ export function evaluateCompact(flag: FlagConfig | undefined, context: Context, 
 
   const run = (flag: FlagConfig, context: Context, path: string[]): Detail => {
     const info = memo(checked, flag, check);
-    if (info.broken) fail('MALFORMED_FLAG');
+    if (info.broken) malformed();
     if (flag.enabled !== true) return off(flag, flag.killed === true ? 'KILLED' : 'OFF');
     if (info.unsupported) return unsupported(flag);
     if (flag.prerequisites.length > 0) {
@@ -287,7 +290,7 @@ export function evaluateCompact(flag: FlagConfig | undefined, context: Context, 
       return run(flag, ctx, [flag.key]);
     } catch (error) {
       // An unknown operator met in a segment serves the offVariant, as one in the flag's own rules does.
-      return isUnsupported(error) ? unsupported(flag) : failed(error instanceof EvaluationError ? error.code : 'GENERAL');
+      return isUnsupported(error) ? unsupported(flag) : failed(codeOf(error) ?? 'GENERAL');
     }
   } catch {
     return failed('GENERAL');
