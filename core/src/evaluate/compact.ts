@@ -119,14 +119,11 @@ const all = (clauses: readonly Matcher[], context: Context, inSegment: (key: str
 /** A segment: its included and excluded keys, and its rules' clauses. */
 type CompiledSegment = readonly [included: ReadonlySet<unknown>, excluded: ReadonlySet<unknown>, rules: readonly (readonly Matcher[])[]];
 
-/** What a flag needs beyond its config: its rules' clauses compiled, or the verdict that it is broken. */
-interface Checked {
-  readonly broken?: boolean;
-  /** A rule uses an operator this evaluator does not know. */
-  readonly unsupported?: boolean;
-  /** Each rule with its compiled clauses. */
-  readonly rules?: readonly (readonly [Matcher[], Rule])[];
-}
+/**
+ * What a flag needs beyond its config: each rule with its compiled clauses, and whether a rule uses an
+ * operator this evaluator does not know; empty when the flag is broken.
+ */
+type Checked = readonly [rules?: readonly (readonly [Matcher[], Rule])[], unsupported?: boolean];
 
 /** The value of a variant; the last of duplicate keys wins (as if the variants were put in a Map). */
 function valueOf(flag: FlagConfig, variant: string): JsonValue {
@@ -183,9 +180,9 @@ function check(flag: FlagConfig): Checked {
     });
     checkServe(flag, flag.fallthrough);
     if (!Array.isArray(flag.prerequisites)) malformed();
-    return { unsupported, rules };
+    return [rules, unsupported];
   } catch {
-    return { broken: true };
+    return [];
   }
 }
 
@@ -212,7 +209,8 @@ export function evaluateCompact(flag: FlagConfig | undefined, context: Context, 
   let targetKey: unknown;
   let depth = 0;
 
-  const failed = (code: ErrorCode): Detail => makeDetail(defaultValue, undefined, 'ERROR', undefined, code);
+  // The default value: for an unknown flag (reason and code FLAG_NOT_FOUND), or with reason ERROR.
+  const failed = (code: ErrorCode): Detail => makeDetail(defaultValue, undefined, code == 'FLAG_NOT_FOUND' ? code : 'ERROR', undefined, code);
   const served = (flag: FlagConfig, variant: string, reason: Reason, ruleId?: string): Detail => makeDetail(valueOf(flag, variant), variant, reason, ruleId);
   const off = (flag: FlagConfig, reason: Reason, errorCode?: ErrorCode): Detail => makeDetail(valueOf(flag, flag.offVariant), flag.offVariant, reason, undefined, errorCode);
   const unsupported = (flag: FlagConfig): Detail => off(flag, 'ERROR', 'UNSUPPORTED_OPERATOR');
@@ -254,10 +252,9 @@ export function evaluateCompact(flag: FlagConfig | undefined, context: Context, 
   };
 
   const run = (flag: FlagConfig, context: Context, path: string[]): Detail => {
-    const info = memo(checked, flag, check);
-    if (info.broken) malformed();
+    const [rules = malformed(), unsupportedOperator] = memo(checked, flag, check);
     if (flag.enabled !== true) return off(flag, flag.killed === true ? 'KILLED' : 'OFF');
-    if (info.unsupported) return unsupported(flag);
+    if (unsupportedOperator) return unsupported(flag);
     if (flag.prerequisites.length > 0) {
       if (path.length > MAX_DEPTH) fail('PREREQUISITE_CYCLE');
       for (const prerequisite of flag.prerequisites) {
@@ -278,12 +275,12 @@ export function evaluateCompact(flag: FlagConfig | undefined, context: Context, 
     }
     // The first target listing the key wins, compared as a Map compares keys (SameValueZero).
     if (targetKey !== undefined) for (const target of flag.targets) if ([...target.values].includes(targetKey as string)) return served(flag, target.variant, 'TARGET_MATCH');
-    for (const [clauses, rule] of info.rules as NonNullable<Checked['rules']>) if (all(clauses, context, inSegment)) return serve(flag, rule.serve, context, 'RULE_MATCH', rule.id);
+    for (const [clauses, rule] of rules) if (all(clauses, context, inSegment)) return serve(flag, rule.serve, context, 'RULE_MATCH', rule.id);
     return serve(flag, flag.fallthrough, context, 'FALLTHROUGH');
   };
 
   try {
-    if (flag === undefined || flag === null || typeof flag != 'object') return makeDetail(defaultValue, undefined, 'FLAG_NOT_FOUND', undefined, 'FLAG_NOT_FOUND');
+    if (flag === undefined || flag === null || typeof flag != 'object') return failed('FLAG_NOT_FOUND');
     try {
       const ctx: Context = context !== null && typeof context == 'object' ? context : {};
       targetKey = options?.targetKey ?? string(ctx.key);

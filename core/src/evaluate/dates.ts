@@ -1,5 +1,4 @@
-const ISO =
-  /^(\d{4})-(\d{2})-(\d{2})(?:[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?(?:([Zz])|([+-])(\d{2})(?::?(\d{2}))?)?)?$/;
+const ISO = /^(\d{4})-(\d\d)-(\d\d)(?:[Tt ](\d\d):(\d\d)(?::(\d\d)(?:[.,](\d{1,9}))?)?(?:[Zz]|([+-])(\d\d)(?::?(\d\d))?)?)?$/;
 
 /**
  * Parses an ISO 8601 date or date-time to epoch milliseconds; `undefined` when it is not one.
@@ -10,7 +9,7 @@ export function parseIsoDate(text: string): number | undefined {
   const m = text.length <= 64 ? ISO.exec(text) : null;
   if (m === null) return undefined;
   // Absent parts are 0; the fraction is read as a decimal fraction of a second.
-  const [, year, month, day, hour = 0, minute = 0, second = 0, fraction = '', , sign, offsetHours = 0, offsetMinutes = 0] = m;
+  const [, year, month, day, hour = 0, minute = 0, second = 0, fraction = '', sign, offsetHours = 0, offsetMinutes = 0] = m;
   // Date.UTC maps years 0-99 to 1900-1999, so set the full date explicitly: setting only the year
   // afterwards would turn 0000-02-29 into 1900-02-29, which does not exist (1900 is no leap year).
   const date = new Date(0);
