@@ -207,15 +207,15 @@ function memo<K extends object, V>(cache: WeakMap<K, V>, key: K, compile: (key: 
 export function evaluateCompact(flag: FlagConfig | undefined, context: Context, options?: EvaluateOptions): Detail {
   const defaultValue = options?.defaultValue ?? null;
   let targetKey: unknown;
-  let depth = 0;
 
   // The default value: for an unknown flag (reason and code FLAG_NOT_FOUND), or with reason ERROR.
   const failed = (code: ErrorCode): Detail => makeDetail(defaultValue, undefined, code == 'FLAG_NOT_FOUND' ? code : 'ERROR', undefined, code);
-  const served = (flag: FlagConfig, variant: string, reason: Reason, ruleId?: string): Detail => makeDetail(valueOf(flag, variant), variant, reason, ruleId);
-  const off = (flag: FlagConfig, reason: Reason, errorCode?: ErrorCode): Detail => makeDetail(valueOf(flag, flag.offVariant), flag.offVariant, reason, undefined, errorCode);
+  const served = (flag: FlagConfig, variant: string, reason: Reason, ruleId?: string, errorCode?: ErrorCode): Detail => makeDetail(valueOf(flag, variant), variant, reason, ruleId, errorCode);
+  const off = (flag: FlagConfig, reason: Reason, errorCode?: ErrorCode): Detail => served(flag, flag.offVariant, reason, undefined, errorCode);
   const unsupported = (flag: FlagConfig): Detail => off(flag, 'ERROR', 'UNSUPPORTED_OPERATOR');
 
-  const inSegment = (segmentKey: string, context: Context): boolean => {
+  // `depth`: how many segments deep this one is nested (the clauses of a flag's rules call it with none).
+  const inSegment = (segmentKey: string, context: Context, depth = 0): boolean => {
     const segment = options?.segments?.get(segmentKey);
     if (segment === undefined) return false;
     const [included, excluded, rules] = memo(segmentsCompiled, segment, compileSegment);
@@ -224,19 +224,15 @@ export function evaluateCompact(flag: FlagConfig | undefined, context: Context, 
       if (excluded.has(targetKey)) return false;
     }
     if (++depth > MAX_DEPTH) fail('SEGMENT_CYCLE');
-    try {
-      for (const rule of rules) if (all(rule, context, inSegment)) return true;
-      return false;
-    } finally {
-      depth--;
-    }
+    for (const rule of rules) if (all(rule, context, (key, context) => inSegment(key, context, depth))) return true;
+    return false;
   };
 
   const serve = (flag: FlagConfig, serve: Serve, context: Context, reason: Reason, ruleId?: string): Detail => {
     if ('variant' in serve) return served(flag, serve.variant, reason, ruleId);
     const rollout = serve.rollout;
     const raw = context[rollout.bucketBy ?? 'key'];
-    const value = typeof raw == 'string' ? raw : number(raw) === undefined ? undefined : `${raw}`;
+    const value = typeof raw == 'string' || number(raw) !== undefined ? `${raw}` : undefined;
     if (value === undefined) return off(flag, 'BUCKET_KEY_MISSING');
     // bucket(): murmur3(salt + "/" + value) mod 100000.
     const bucket = murmur3(`${rollout.salt ?? flag.key}/${value}`) % 100_000;
@@ -255,23 +251,21 @@ export function evaluateCompact(flag: FlagConfig | undefined, context: Context, 
     const [rules = malformed(), unsupportedOperator] = memo(checked, flag, check);
     if (flag.enabled !== true) return off(flag, flag.killed === true ? 'KILLED' : 'OFF');
     if (unsupportedOperator) return unsupported(flag);
-    if (flag.prerequisites.length > 0) {
-      if (path.length > MAX_DEPTH) fail('PREREQUISITE_CYCLE');
-      for (const prerequisite of flag.prerequisites) {
-        if (path.includes(prerequisite.flag)) fail('PREREQUISITE_CYCLE');
-        const other = options?.flags?.get(prerequisite.flag);
-        if (other === undefined) return off(flag, 'PREREQUISITE_FAILED');
-        let result: Detail;
-        try {
-          result = run(other, context, [...path, prerequisite.flag]);
-        } catch (error) {
-          // An unknown operator met in a segment fails the prerequisite softly, as one in its own rules does.
-          if (!isUnsupported(error)) throw error;
-          result = unsupported(other);
-        }
-        // None of the reasons that pass (TARGET_MATCH, RULE_MATCH, FALLTHROUGH, BUCKET_KEY_MISSING) is part of this string.
-        if ('OFF KILLED ERROR PREREQUISITE_FAILED'.includes(result.reason) || result.variant !== prerequisite.variant) return off(flag, 'PREREQUISITE_FAILED');
+    for (const prerequisite of flag.prerequisites) {
+      // Checked for the first prerequisite: the path is the same for all.
+      if (path.length > MAX_DEPTH || path.includes(prerequisite.flag)) fail('PREREQUISITE_CYCLE');
+      const other = options?.flags?.get(prerequisite.flag);
+      if (other === undefined) return off(flag, 'PREREQUISITE_FAILED');
+      let result: Detail;
+      try {
+        result = run(other, context, [...path, prerequisite.flag]);
+      } catch (error) {
+        // An unknown operator met in a segment fails the prerequisite softly, as one in its own rules does.
+        if (!isUnsupported(error)) throw error;
+        result = unsupported(other);
       }
+      // None of the reasons that pass (TARGET_MATCH, RULE_MATCH, FALLTHROUGH, BUCKET_KEY_MISSING) is part of this string.
+      if ('OFF KILLED ERROR PREREQUISITE_FAILED'.includes(result.reason) || result.variant !== prerequisite.variant) return off(flag, 'PREREQUISITE_FAILED');
     }
     // The first target listing the key wins, compared as a Map compares keys (SameValueZero).
     if (targetKey !== undefined) for (const target of flag.targets) if ([...target.values].includes(targetKey as string)) return served(flag, target.variant, 'TARGET_MATCH');
@@ -280,9 +274,9 @@ export function evaluateCompact(flag: FlagConfig | undefined, context: Context, 
   };
 
   try {
-    if (flag === undefined || flag === null || typeof flag != 'object') return failed('FLAG_NOT_FOUND');
+    if (typeof flag != 'object' || !flag) return failed('FLAG_NOT_FOUND');
     try {
-      const ctx: Context = context !== null && typeof context == 'object' ? context : {};
+      const ctx: Context = (typeof context == 'object' && context) || {};
       targetKey = options?.targetKey ?? string(ctx.key);
       return run(flag, ctx, [flag.key]);
     } catch (error) {
