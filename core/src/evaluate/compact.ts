@@ -123,7 +123,10 @@ type CompiledSegment = readonly [included: ReadonlySet<unknown>, excluded: Reado
  * What a flag needs beyond its config: each rule with its compiled clauses, and whether a rule uses an
  * operator this evaluator does not know; empty when the flag is broken.
  */
-type Checked = readonly [rules?: readonly (readonly [Matcher[], Rule])[], unsupported?: boolean];
+type Checked = readonly [rules?: readonly (readonly [Matcher[], Serving, string | undefined])[], fallthrough?: Serving, unsupported?: boolean];
+
+/** A compiled serve: the detail it serves a context, with the reason (and rule id) given. */
+type Serving = (context: Context, reason: Reason, ruleId?: string) => Detail;
 
 /** The value of a variant; the last of duplicate keys wins (as if the variants were put in a Map). */
 function valueOf(flag: FlagConfig, variant: string): JsonValue {
@@ -136,11 +139,16 @@ function valueOf(flag: FlagConfig, variant: string): JsonValue {
   return malformed();
 }
 
-// Throws for a serve createFlagSet() could not compile.
-function checkServe(flag: FlagConfig, serve: Serve): void {
+const served = (flag: FlagConfig, variant: string, reason: Reason, ruleId?: string, errorCode?: ErrorCode): Detail => makeDetail(valueOf(flag, variant), variant, reason, ruleId, errorCode);
+const off = (flag: FlagConfig, reason: Reason, errorCode?: ErrorCode): Detail => served(flag, flag.offVariant, reason, undefined, errorCode);
+const unsupported = (flag: FlagConfig): Detail => off(flag, 'ERROR', 'UNSUPPORTED_OPERATOR');
+
+// Compiles a serve; throws for one createFlagSet() could not compile.
+function compileServe(flag: FlagConfig, serve: Serve): Serving {
   if ('variant' in serve) {
-    valueOf(flag, serve.variant);
-    return;
+    const variant = serve.variant;
+    valueOf(flag, variant);
+    return (_, reason, ruleId) => served(flag, variant, reason, ruleId);
   }
   const rollout = serve.rollout;
   let total = Array.isArray(rollout.variants) ? 0 : malformed();
@@ -149,8 +157,24 @@ function checkServe(flag: FlagConfig, serve: Serve): void {
     total += slice.weight;
     valueOf(flag, slice.variant);
   }
-  // The salt is turned into a string here, as createFlagSet() does when it hashes the prefix.
-  if (total !== 100_000 || `${rollout.salt ?? flag.key}` === undefined) malformed();
+  if (total !== 100_000) malformed();
+  // bucket(): murmur3(salt + "/" + value) mod 100000. The salt is turned into a string here (which
+  // may throw), as createFlagSet() does when it hashes the prefix.
+  const prefix = `${rollout.salt ?? flag.key}/`;
+  return (context, reason, ruleId) => {
+    const value = context[rollout.bucketBy ?? 'key'];
+    if (typeof value != 'string' && number(value) === undefined) return off(flag, 'BUCKET_KEY_MISSING');
+    const bucket = murmur3(prefix + value) % 100_000;
+    let sum = 0;
+    let variant = '';
+    // The first slice whose cumulative weight exceeds the bucket (zero-weight slices are passed over).
+    for (const slice of rollout.variants) {
+      if (bucket < sum) break;
+      variant = slice.variant;
+      sum += slice.weight;
+    }
+    return served(flag, variant, reason, ruleId);
+  };
 }
 
 // What createFlagSet()'s compileFlag() rejects, this rejects.
@@ -162,8 +186,8 @@ function check(flag: FlagConfig): Checked {
       valueOf(flag, target.variant);
       for (const _ of target.values);
     }
-    let unsupported = false;
-    const rules = (Array.isArray(flag.rules) ? flag.rules : malformed()).map((rule): [Matcher[], Rule] => {
+    let unsupportedOperator = false;
+    const rules = (Array.isArray(flag.rules) ? flag.rules : malformed()).map((rule): [Matcher[], Serving, string | undefined] => {
       // An operator this evaluator does not know becomes a clause that never matches; the flag then
       // serves its off variant with ERROR.
       const clauses = (Array.isArray(rule.clauses) ? rule.clauses : malformed()).map((clause) => {
@@ -171,16 +195,15 @@ function check(flag: FlagConfig): Checked {
           return compileClause(clause);
         } catch (error) {
           if (!isUnsupported(error)) throw error;
-          unsupported = true;
+          unsupportedOperator = true;
           return () => false;
         }
       });
-      checkServe(flag, rule.serve);
-      return [clauses, rule];
+      return [clauses, compileServe(flag, rule.serve), rule.id];
     });
-    checkServe(flag, flag.fallthrough);
+    const fallthrough = compileServe(flag, flag.fallthrough);
     if (!Array.isArray(flag.prerequisites)) malformed();
-    return [rules, unsupported];
+    return [rules, fallthrough, unsupportedOperator];
   } catch {
     return [];
   }
@@ -210,9 +233,6 @@ export function evaluateCompact(flag: FlagConfig | undefined, context: Context, 
 
   // The default value: for an unknown flag (reason and code FLAG_NOT_FOUND), or with reason ERROR.
   const failed = (code: ErrorCode): Detail => makeDetail(defaultValue, undefined, code == 'FLAG_NOT_FOUND' ? code : 'ERROR', undefined, code);
-  const served = (flag: FlagConfig, variant: string, reason: Reason, ruleId?: string, errorCode?: ErrorCode): Detail => makeDetail(valueOf(flag, variant), variant, reason, ruleId, errorCode);
-  const off = (flag: FlagConfig, reason: Reason, errorCode?: ErrorCode): Detail => served(flag, flag.offVariant, reason, undefined, errorCode);
-  const unsupported = (flag: FlagConfig): Detail => off(flag, 'ERROR', 'UNSUPPORTED_OPERATOR');
 
   // `depth`: how many segments deep this one is nested (the clauses of a flag's rules call it with none).
   const inSegment = (segmentKey: string, context: Context, depth = 0): boolean => {
@@ -228,27 +248,8 @@ export function evaluateCompact(flag: FlagConfig | undefined, context: Context, 
     return false;
   };
 
-  const serve = (flag: FlagConfig, serve: Serve, context: Context, reason: Reason, ruleId?: string): Detail => {
-    if ('variant' in serve) return served(flag, serve.variant, reason, ruleId);
-    const rollout = serve.rollout;
-    const raw = context[rollout.bucketBy ?? 'key'];
-    const value = typeof raw == 'string' || number(raw) !== undefined ? `${raw}` : undefined;
-    if (value === undefined) return off(flag, 'BUCKET_KEY_MISSING');
-    // bucket(): murmur3(salt + "/" + value) mod 100000.
-    const bucket = murmur3(`${rollout.salt ?? flag.key}/${value}`) % 100_000;
-    let total = 0;
-    let variant = '';
-    // The first slice whose cumulative weight exceeds the bucket (zero-weight slices are passed over).
-    for (const slice of rollout.variants) {
-      if (bucket < total) break;
-      variant = slice.variant;
-      total += slice.weight;
-    }
-    return served(flag, variant, reason, ruleId);
-  };
-
   const run = (flag: FlagConfig, context: Context, path: string[]): Detail => {
-    const [rules = malformed(), unsupportedOperator] = memo(checked, flag, check);
+    const [rules = malformed(), fallthrough, unsupportedOperator] = memo(checked, flag, check);
     if (flag.enabled !== true) return off(flag, flag.killed === true ? 'KILLED' : 'OFF');
     if (unsupportedOperator) return unsupported(flag);
     for (const prerequisite of flag.prerequisites) {
@@ -269,8 +270,8 @@ export function evaluateCompact(flag: FlagConfig | undefined, context: Context, 
     }
     // The first target listing the key wins, compared as a Map compares keys (SameValueZero).
     if (targetKey !== undefined) for (const target of flag.targets) if ([...target.values].includes(targetKey as string)) return served(flag, target.variant, 'TARGET_MATCH');
-    for (const [clauses, rule] of rules) if (all(clauses, context, inSegment)) return serve(flag, rule.serve, context, 'RULE_MATCH', rule.id);
-    return serve(flag, flag.fallthrough, context, 'FALLTHROUGH');
+    for (const [clauses, serve, id] of rules) if (all(clauses, context, inSegment)) return serve(context, 'RULE_MATCH', id);
+    return fallthrough!(context, 'FALLTHROUGH');
   };
 
   try {
