@@ -397,12 +397,12 @@ export function createClient(options: ClientOptions): SwitchyardClient {
     wake();
   };
 
-  function refuse(why: unknown): void {
+  const refuse = (why: unknown): void => {
     if (!refused) {
       refused = report('UNAUTHORIZED', `key refused: ${why}`);
       stop();
     }
-  }
+  };
 
   // Counts one evaluation of `variant` of `flag`, or with `outcome` one outcome of it (track()).
   // Nothing is counted without a variant (unknown flags).
@@ -517,7 +517,7 @@ export function createClient(options: ClientOptions): SwitchyardClient {
     setContext(next) {
       try {
         diff(() => {
-          context = next && typeof next == 'object' ? next : {};
+          context = (typeof next == 'object' && next) || {};
           rehash();
         });
       } catch {

@@ -5,7 +5,7 @@ import type { FlagConfig, Rule } from '../model/flag.js';
 import type { Segment } from '../model/segment.js';
 import type { Serve } from '../model/serve.js';
 import { murmur3 } from '../bucketing/murmur3.js';
-import { toEpochMillis } from './dates.js';
+import { parseIsoDate } from './dates.js';
 import { makeDetail, type Detail, type ErrorCode, type Reason } from './detail.js';
 import type { EvaluateOptions } from './evaluate.js';
 import { MAX_DEPTH, MAX_REGEX_INPUT } from './operators.js';
@@ -40,6 +40,8 @@ const isUnsupported = (error: unknown): boolean => codeOf(error) == 'UNSUPPORTED
 
 const string = (v: unknown): string | undefined => (typeof v == 'string' ? v : undefined);
 const number = (v: unknown): number | undefined => (typeof v == 'number' && isFinite(v) ? v : undefined);
+// toEpochMillis(): a finite number is epoch ms, a string must be ISO 8601.
+const date = (v: unknown): number | undefined => (typeof v == 'string' ? parseIsoDate(v) : number(v));
 const less = (a: number | string, b: number | string): boolean => a < b;
 const greater = (a: number | string, b: number | string): boolean => a > b;
 const same = (a: unknown, b: unknown): boolean => a === b;
@@ -74,8 +76,8 @@ const OPERATORS: Readonly<Record<string, Operator | null | undefined>> = {
   lte: [number, (a: number, b: number) => a <= b],
   gt: [number, greater],
   gte: [number, (a: number, b: number) => a >= b],
-  before: [toEpochMillis, less],
-  after: [toEpochMillis, greater],
+  before: [date, less],
+  after: [date, greater],
   // semverKey turns precedence into string order.
   semverEq: [semverKey, same],
   semverLt: [semverKey, less],
