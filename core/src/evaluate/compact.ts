@@ -125,7 +125,7 @@ type CompiledSegment = readonly [included: ReadonlySet<unknown>, excluded: Reado
  * What a flag needs beyond its config: each rule with its compiled clauses, and whether a rule uses an
  * operator this evaluator does not know; empty when the flag is broken.
  */
-type Checked = readonly [rules?: readonly (readonly [Matcher[], Serving, string | undefined])[], fallthrough?: Serving, unsupported?: boolean];
+type Checked = readonly [rules?: readonly (readonly [Matcher[], Serving, string | undefined])[], fallthrough?: Serving, unsupported?: boolean, targets?: readonly (readonly [unknown[], string])[]];
 
 /** A compiled serve: the detail it serves a context, with the reason (and rule id) given. */
 type Serving = (context: Context, reason: Reason, ruleId?: string) => Detail;
@@ -184,10 +184,8 @@ function check(flag: FlagConfig): Checked {
   try {
     for (const v of flag.variants as Iterable<unknown>) if (v == null) malformed();
     valueOf(flag, flag.offVariant);
-    for (const target of flag.targets) {
-      valueOf(flag, target.variant);
-      for (const _ of target.values);
-    }
+    // Each target's keys as an array (any iterable is accepted, as createFlagSet() accepts it), after its variant is checked.
+    const targets = [...flag.targets].map((target): [unknown[], string] => [(valueOf(flag, target.variant), [...target.values]), target.variant]);
     let unsupportedOperator = false;
     const rules = (Array.isArray(flag.rules) ? flag.rules : malformed()).map((rule): [Matcher[], Serving, string | undefined] => {
       // An operator this evaluator does not know becomes a clause that never matches; the flag then
@@ -205,7 +203,7 @@ function check(flag: FlagConfig): Checked {
     });
     const fallthrough = compileServe(flag, flag.fallthrough);
     if (!Array.isArray(flag.prerequisites)) malformed();
-    return [rules, fallthrough, unsupportedOperator];
+    return [rules, fallthrough, unsupportedOperator, targets];
   } catch {
     return [];
   }
@@ -251,7 +249,7 @@ export function evaluateCompact(flag: FlagConfig | undefined, context: Context, 
   };
 
   const run = (flag: FlagConfig, context: Context, path: string[]): Detail => {
-    const [rules = malformed(), fallthrough, unsupportedOperator] = memo(checked, flag, check);
+    const [rules = malformed(), fallthrough, unsupportedOperator, targets] = memo(checked, flag, check);
     if (flag.enabled !== true) return off(flag, flag.killed === true ? 'KILLED' : 'OFF');
     if (unsupportedOperator) return unsupported(flag);
     for (const prerequisite of flag.prerequisites) {
@@ -271,7 +269,7 @@ export function evaluateCompact(flag: FlagConfig | undefined, context: Context, 
       if ('OFF KILLED ERROR PREREQUISITE_FAILED'.includes(result.reason) || result.variant !== prerequisite.variant) return off(flag, 'PREREQUISITE_FAILED');
     }
     // The first target listing the key wins, compared as a Map compares keys (SameValueZero).
-    if (targetKey !== undefined) for (const target of flag.targets) if ([...target.values].includes(targetKey as string)) return served(flag, target.variant, 'TARGET_MATCH');
+    if (targetKey !== undefined) for (const [values, variant] of targets!) if (values.includes(targetKey)) return served(flag, variant, 'TARGET_MATCH');
     for (const [clauses, serve, id] of rules) if (all(clauses, context, inSegment)) return serve(context, 'RULE_MATCH', id);
     return fallthrough!(context, 'FALLTHROUGH');
   };
