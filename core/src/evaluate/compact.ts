@@ -1,7 +1,7 @@
 import type { Clause } from '../model/clause.js';
 import type { JsonValue } from '../model/common.js';
 import type { Context, ContextValue } from '../model/context.js';
-import type { FlagConfig, Rule } from '../model/flag.js';
+import type { FlagConfig } from '../model/flag.js';
 import type { Segment } from '../model/segment.js';
 import type { Serve } from '../model/serve.js';
 import { murmur3 } from '../bucketing/murmur3.js';
@@ -12,8 +12,9 @@ import { MAX_DEPTH, MAX_REGEX_INPUT } from './operators.js';
 import { semverKey } from './semver.js';
 
 // The compact evaluator: the same evaluation as evaluate() and createFlagSet(), written for size
-// instead of speed. It reads the configs as they are on every evaluation (compiling only clauses, once
-// per config object), where the fast evaluator compiles every detail, rollout prefix and lookup table.
+// instead of speed. It reads the configs as they are on every evaluation (compiling only clauses, serves
+// and target lists, once per config object), where the fast evaluator compiles every detail, rollout
+// prefix and lookup table.
 // Its clause matchers are its own too, table-driven, where the fast evaluator's (operators.ts) are one
 // closure per operator. A browser evaluates a handful of flags for one user; there, a few kilobytes of
 // bundle matter more than a few hundred nanoseconds. Both evaluators run the test vectors, and property
@@ -122,8 +123,9 @@ const all = (clauses: readonly Matcher[], context: Context, inSegment: (key: str
 type CompiledSegment = readonly [included: ReadonlySet<unknown>, excluded: ReadonlySet<unknown>, rules: readonly (readonly Matcher[])[]];
 
 /**
- * What a flag needs beyond its config: each rule with its compiled clauses, and whether a rule uses an
- * operator this evaluator does not know; empty when the flag is broken.
+ * What a flag needs beyond its config, compiled when it is checked: each rule's clauses, serve and id;
+ * the fallthrough; whether a rule uses an operator this evaluator does not know; each target's keys
+ * and variant. Empty when the flag is broken.
  */
 type Checked = readonly [rules?: readonly (readonly [Matcher[], Serving, string | undefined])[], fallthrough?: Serving, unsupported?: boolean, targets?: readonly (readonly [unknown[], string])[]];
 
