@@ -42,14 +42,14 @@ export function bucketFrom(prefix: Murmur3State, value: string): number {
 // the first full block begins when the salt's prefix left 4 - o bytes pending (o = 0: none pending).
 let cachedValue: string | undefined;
 let cachedLength = 0;
-let cachedBytes = new Uint8Array(128);
+let cachedBytes = /* @__PURE__ */ new Uint8Array(128);
 let stride = 0;
-let words = new Int32Array(0);
+let words = /* @__PURE__ */ new Int32Array(0);
 /** heads[o]: the value's first o bytes (fewer when it is shorter), packed, to complete a pending block. */
-const heads = new Int32Array(4);
+const heads = /* @__PURE__ */ new Int32Array(4);
 /** tails[o] / tailLengths[o]: the bytes after row o's last full word, packed, and their count. */
-const tails = new Int32Array(4);
-const tailLengths = new Int32Array(4);
+const tails = /* @__PURE__ */ new Int32Array(4);
+const tailLengths = /* @__PURE__ */ new Int32Array(4);
 
 function pack(value: string): void {
   let length = encodeUtf8Into(value, 0, cachedBytes);
