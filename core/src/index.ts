@@ -17,4 +17,5 @@ export { regexProblem, MAX_REGEX_LENGTH } from './evaluate/regex-safety.js';
 export { MAX_REGEX_INPUT } from './evaluate/operators.js';
 export * from './validate/validate.js';
 export * from './protocol/messages.js';
+export { clientView, HASHED_KEY_ATTRIBUTE } from './protocol/client-view.js';
 export type { AuditRecord, EnvironmentSummary, FlagState, Kill } from './api/views.js';

@@ -175,6 +175,7 @@ export function createClient(options: ClientOptions): SwitchyardClient {
   let segments = new Map<string, Segment>();
   let context: Context = {};
   let targetKey: string | undefined;
+  let keyed: Context | undefined;
   let salt: string | undefined;
   let revision = 0;
   let source: Source = 'none';
@@ -232,15 +233,17 @@ export function createClient(options: ClientOptions): SwitchyardClient {
   };
 
   // The one place the context key is hashed: on setContext, and when a snapshot brings another salt.
+  // The hash also goes into the context evaluated, as '#key': clauses that list keys arrive compared
+  // with it (core's clientView).
   const rehash = (): void => {
     // Cleared first: a context whose key getter throws must not keep the previous context's hash.
-    targetKey = undefined;
+    targetKey = keyed = undefined;
     const key = context.key;
-    if (salt != null && typeof key == 'string') targetKey = hashTargetKey(salt, key);
+    if (salt != null) keyed = { ...context, '#key': typeof key == 'string' ? (targetKey = hashTargetKey(salt, key)) : key };
   };
 
   // The evaluator never throws, whatever the key, context or rules; it caches compiled forms per flag object.
-  const evaluateOne = (key: string, defaultValue: JsonValue): Detail => evaluateCompact(flags.get(key), context, { flags, segments, defaultValue, targetKey });
+  const evaluateOne = (key: string, defaultValue: JsonValue): Detail => evaluateCompact(flags.get(key), keyed || context, { flags, segments, defaultValue, targetKey });
 
   const evaluateAll = (): Record<string, Detail> => Object.fromEntries([...flags.keys()].map((key) => [key, evaluateOne(key, null)]));
 

@@ -85,6 +85,8 @@ describe('environment configs', () => {
       [{ ...ON, rules: [{ id: 'r', clauses: [{ attribute: 'age', op: 'gt', values: ['old'] }], serve: { variant: 'true' } }] }, 'rules[0].clauses[0].values[0]'],
       [{ ...ON, rules: [{ id: 'r', clauses: [{ attribute: 'key', op: 'inSegment', values: ['no-such-segment'] }], serve: { variant: 'true' } }] }, 'rules[0].clauses[0].values[0]'],
       [{ ...ON, targets: [{ variant: 'true', values: 'qa-1' }] }, 'targets[0].values'],
+      // Reserved for the hashed key browsers receive (core's clientView).
+      [{ ...ON, rules: [{ id: 'r', clauses: [{ attribute: '#key', op: 'eq', values: ['x'] }], serve: { variant: 'true' } }] }, 'rules[0].clauses[0].attribute'],
       [{ ...ON, prerequisites: [{ flag: 'ghost', variant: 'true' }] }, 'prerequisites[0].flag'],
       [{ ...ON, prerequisites: [{ flag: 'env-invalid', variant: 'true' }] }, 'prerequisites[0].flag'],
       [{ ...ON, colour: 'red' }, ''],
