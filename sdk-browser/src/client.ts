@@ -1,4 +1,4 @@
-import { evaluateCompact, hashTargetKey, type ConfigSnapshot, type Context, type Detail, type FlagConfig, type JsonValue, type Segment, type ServerMessage } from '@switchyard/core/evaluate';
+import { evaluateCompact, hashTargetKey, type ConfigSnapshot, type Context, type Detail, type FlagConfig, type FlagDetails, type JsonValue, type Segment, type ServerMessage } from '@switchyard/core/evaluate';
 import type { Platform, RequestLike, SocketLike, StorageLike } from './platform.js';
 import { LATENCY_BUCKETS_MS, PROTOCOL_VERSION, SDK_INFO } from './protocol.js';
 
@@ -91,8 +91,11 @@ export interface SwitchyardClient {
   variant<T extends JsonValue>(key: string, defaultValue: T): T;
   /** Value, variant, reason (and rule id) of one evaluation. */
   detail(key: string, defaultValue?: JsonValue): Detail;
-  /** Every flag evaluated for the current context. */
-  all(): Record<string, Detail>;
+  /**
+   * Every flag evaluated for the current context: a read-only map from flag key to {@link Detail}, as
+   * the Node SDK's `all(ctx)`; `JSON.stringify` writes it as `{ [key]: Detail }`.
+   */
+  all(): FlagDetails;
   /** Switches the context; its key is hashed here, once, for hashed target lists. */
   setContext(context: Context): void;
   /** The current context. */
@@ -245,13 +248,13 @@ export function createClient(options: ClientOptions): SwitchyardClient {
   // The evaluator never throws, whatever the key, context or rules; it caches compiled forms per flag object.
   const evaluateOne = (key: string, defaultValue: JsonValue): Detail => evaluateCompact(flags.get(key), keyed || context, { flags, segments, defaultValue, targetKey });
 
-  const evaluateAll = (): Record<string, Detail> => Object.fromEntries([...flags.keys()].map((key) => [key, evaluateOne(key, null)]));
+  const evaluateAll = (): [string, Detail][] => [...flags.keys()].map((key) => [key, evaluateOne(key, null)]);
 
   // Runs `change`, then emits `change` with the keys whose evaluation for the current context differs.
   const diff = (change: () => void): void => {
-    const before = evaluateAll();
+    const before = Object.fromEntries(evaluateAll());
     change();
-    const after = evaluateAll();
+    const after = Object.fromEntries(evaluateAll());
     const keys = Object.keys({ ...before, ...after }).filter((key) => stringify(before[key]) != stringify(after[key]));
     if (keys.length) emit('change', keys);
   };
@@ -516,7 +519,10 @@ export function createClient(options: ClientOptions): SwitchyardClient {
     enabled: (key, defaultValue = false) => variant(key, defaultValue),
     variant,
     detail,
-    all: evaluateAll,
+    all() {
+      const all = new Map(evaluateAll());
+      return Object.assign(all, { toJSON: () => Object.fromEntries(all) });
+    },
     setContext(next) {
       try {
         diff(() => {

@@ -338,7 +338,7 @@ export interface FlagDetails extends Iterable<[string, Detail]> {
   keys(): IterableIterator<string>;
   values(): IterableIterator<Detail>;
   entries(): IterableIterator<[string, Detail]>;
-  forEach(callback: (detail: Detail, key: string, all: FlagDetails) => void): void;
+  forEach(callback: (detail: Detail, key: string) => void): void;
   /** `{ [key]: Detail }`, a plain object (what `JSON.stringify` writes). */
   toJSON(): Record<string, Detail>;
 }
@@ -391,9 +391,9 @@ class DetailsView implements FlagDetails {
     return this.entries();
   }
 
-  forEach(callback: (detail: Detail, key: string, all: FlagDetails) => void): void {
+  forEach(callback: (detail: Detail, key: string) => void): void {
     const order = this.index.order;
-    for (let i = 0; i < order.length; i++) callback(this.details[i] as Detail, order[i] as string, this);
+    for (let i = 0; i < order.length; i++) callback(this.details[i] as Detail, order[i] as string);
   }
 
   // What console.log and util.inspect show in Node: the flags, not the view's internals.
