@@ -72,10 +72,9 @@ const switchyard = {
         return (ctx) => (set.evaluate(key, ctx, false).value === true ? 1 : 0);
       },
       value: (spec, ctx) => set.evaluate(spec.key, ctx, isSplit(spec) ? 'none' : false).value,
-      timedAll: (ctx) => isOn(set.evaluateAll(ctx)[probe]?.value),
+      timedAll: (ctx) => isOn(set.evaluateAll(ctx).get(probe)?.value),
       async valuesAll(ctx) {
-        const all = set.evaluateAll(ctx);
-        return new Map(Object.entries(all).map(([k, d]) => [k, d.value]));
+        return new Map([...set.evaluateAll(ctx)].map(([k, d]) => [k, d.value]));
       },
       close() {},
     };

@@ -8,7 +8,7 @@ export { murmur3, murmur3Prefix, murmur3Resume, type Murmur3State } from './buck
 export { bucket, bucketer, BUCKETS } from './bucketing/bucket.js';
 export { hashTargetKey, TARGET_HASH_SEEDS } from './bucketing/target-hash.js';
 export type { Detail, Reason, ErrorCode } from './evaluate/detail.js';
-export { evaluate, createFlagSet, MAX_DEPTH, type EvaluateOptions, type FlagSet, type FlagSetInit, type Lookup } from './evaluate/evaluate.js';
+export { evaluate, createFlagSet, MAX_DEPTH, type EvaluateOptions, type FlagDetails, type FlagSet, type FlagSetInit, type Lookup } from './evaluate/evaluate.js';
 export { evaluateCompact } from './evaluate/compact.js';
 export { toOpenFeatureResolution, toSwitchyardContext, type OpenFeatureResolution } from './evaluate/openfeature.js';
 export { parseSemver, compareSemver, type SemVer } from './evaluate/semver.js';
@@ -17,4 +17,5 @@ export { regexProblem, MAX_REGEX_LENGTH } from './evaluate/regex-safety.js';
 export { MAX_REGEX_INPUT } from './evaluate/operators.js';
 export * from './validate/validate.js';
 export * from './protocol/messages.js';
+export { clientView, HASHED_KEY_ATTRIBUTE } from './protocol/client-view.js';
 export type { AuditRecord, EnvironmentSummary, FlagState, Kill } from './api/views.js';

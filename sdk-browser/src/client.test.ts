@@ -2,7 +2,7 @@ import { hashTargetKey, type ConfigSnapshot, type FlagConfig } from '@switchyard
 import { describe, expect, expectTypeOf, it, vi } from 'vitest';
 import { fakePlatform, settle } from '../../test/helpers/browser-fakes.js';
 import { booleanFlag } from '../../test/helpers/flags.js';
-import { createClient, type ClientOptions, type Detail, type ReadyResult, type SwitchyardClient, type SwitchyardError } from './index.js';
+import { createClient, type ClientOptions, type Detail, type FlagDetails, type ReadyResult, type SwitchyardClient, type SwitchyardError } from './index.js';
 
 const URL = 'https://flags.example.test';
 const KEY = 'syc_test_key';
@@ -44,6 +44,12 @@ describe('sdk-browser: stream', () => {
     expect(socket().sent[1]).toEqual({ type: 'ack', revision: 7 });
     expect(flags.enabled('new-checkout')).toBe(true);
     expect(flags.variant('layout', 'list')).toBe('grid');
+    // all(): the same read-only map as the Node SDK's, a plain object in JSON.
+    const all = flags.all();
+    expect(all.get('new-checkout')).toMatchObject({ value: true });
+    expect(all.get('missing')).toBeUndefined();
+    expect(all.size).toBe([...all.keys()].length);
+    expect(JSON.parse(JSON.stringify(all))).toMatchObject({ 'new-checkout': { value: true }, layout: { value: 'grid' } });
     expect(flags.revision).toBe(7);
     expect(flags.source).toBe('network');
     expect([...storage.data.keys()]).toHaveLength(1);
@@ -470,7 +476,8 @@ describe('sdk-browser: public types', () => {
     expectTypeOf(flags.variant('a', 3)).toEqualTypeOf<number>();
     expectTypeOf(flags.variant('a', { layout: 'grid' })).toEqualTypeOf<{ layout: string }>();
     expectTypeOf(flags.detail('a')).toEqualTypeOf<Detail>();
-    expectTypeOf(flags.all()).toEqualTypeOf<Record<string, Detail>>();
+    expectTypeOf(flags.all()).toEqualTypeOf<FlagDetails>();
+    expectTypeOf(flags.all().get('a')).toEqualTypeOf<Detail | undefined>();
     expectTypeOf(flags.ready).returns.toEqualTypeOf<Promise<ReadyResult>>();
     expectTypeOf(flags.setContext).parameter(0).toMatchTypeOf<{ key?: string }>();
     expectTypeOf(flags.track).parameters.toEqualTypeOf<[key: string, outcome?: { error?: boolean; latencyMs?: number }]>();

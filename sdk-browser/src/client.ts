@@ -1,7 +1,6 @@
-import { evaluateCompact, hashTargetKey, type ConfigSnapshot, type Context, type Detail, type FlagConfig, type JsonValue, type Segment, type ServerMessage } from '@switchyard/core/evaluate';
-import { createMetrics, type Metrics } from './metrics.js';
+import { evaluateCompact, hashTargetKey, type ConfigSnapshot, type Context, type Detail, type FlagConfig, type FlagDetails, type JsonValue, type Segment, type ServerMessage } from '@switchyard/core/evaluate';
 import type { Platform, RequestLike, SocketLike, StorageLike } from './platform.js';
-import { PROTOCOL_VERSION, SDK_INFO } from './protocol.js';
+import { LATENCY_BUCKETS_MS, PROTOCOL_VERSION, SDK_INFO } from './protocol.js';
 
 /**
  * Rules to start from before the network answers: typically the snapshot a server-side render got
@@ -92,8 +91,11 @@ export interface SwitchyardClient {
   variant<T extends JsonValue>(key: string, defaultValue: T): T;
   /** Value, variant, reason (and rule id) of one evaluation. */
   detail(key: string, defaultValue?: JsonValue): Detail;
-  /** Every flag evaluated for the current context. */
-  all(): Record<string, Detail>;
+  /**
+   * Every flag evaluated for the current context: a read-only map from flag key to {@link Detail}, as
+   * the Node SDK's `all(ctx)`; `JSON.stringify` writes it as `{ [key]: Detail }`.
+   */
+  all(): FlagDetails;
   /** Switches the context; its key is hashed here, once, for hashed target lists. */
   setContext(context: Context): void;
   /** The current context. */
@@ -108,6 +110,25 @@ export interface SwitchyardClient {
   readonly source: Source;
   /** Stops the stream, polling and timers, and sends pending metrics. */
   close(): Promise<void>;
+}
+
+/** One flag variant's counts over a window: core's `VariantMetrics`, as posted. */
+interface VariantCounts {
+  readonly flag: string;
+  readonly variant: string;
+  evaluations: number;
+  outcomes: number;
+  errors: number;
+  readonly latency: number[];
+  latencySumMs: number;
+}
+
+/** The body of `POST /api/v1/sdk/metrics` (core's `MetricsBatch`); the dates serialise as ISO strings. */
+interface MetricsBatch {
+  readonly sdk: typeof SDK_INFO;
+  readonly windowStart: Date;
+  readonly windowEnd: Date;
+  readonly metrics: VariantCounts[];
 }
 
 /** A structural check of rules from storage or the network. */
@@ -131,9 +152,9 @@ const upsert = <T extends { readonly key: string }>(map: Map<string, T>, items: 
  * await flags.ready({ timeoutMs: 1000 });
  * if (flags.enabled('new-checkout')) renderNewCheckout();
  */
-// The stream, polling, the cache and ready() live in this one closure with the state they share
-// (revision, source, ETag, timers): as separate modules, the interfaces between them cost more bytes
-// of the page's bundle than their code (issue #5's size target). Metrics keep their own module.
+// The stream, polling, the cache, metrics and ready() live in this one closure with the state they
+// share (revision, source, ETag, timers): as separate modules, the interfaces between them cost more
+// bytes of the page's bundle than their code (issue #5's size target).
 export function createClient(options: ClientOptions): SwitchyardClient {
   const o = options || ({} as ClientOptions);
   const platform = o.platform || {};
@@ -157,6 +178,7 @@ export function createClient(options: ClientOptions): SwitchyardClient {
   let segments = new Map<string, Segment>();
   let context: Context = {};
   let targetKey: string | undefined;
+  let keyed: Context | undefined;
   let salt: string | undefined;
   let revision = 0;
   let source: Source = 'none';
@@ -166,7 +188,13 @@ export function createClient(options: ClientOptions): SwitchyardClient {
   // Set by close() and by a refused key: no more network activity.
   let stopped: boolean | undefined;
   let storage: StorageLike | null | undefined;
-  let metrics: Metrics | undefined;
+  // Set when metrics are on. Keyed by flag and variant: "\n" can be in neither, so no key is an
+  // Object.prototype name. At most 30 windows wait while the server is away (docs/protocol.md).
+  let metrics: boolean | undefined;
+  let counters: Record<string, VariantCounts> = {};
+  const pending: MetricsBatch[] = [];
+  let windowStart = new Date();
+  let sending: boolean | undefined;
   // Timer ids are truthy in browsers and Node; 0 means none.
   let pollTimer: unknown = 0;
   let metricsTimer: unknown;
@@ -208,23 +236,25 @@ export function createClient(options: ClientOptions): SwitchyardClient {
   };
 
   // The one place the context key is hashed: on setContext, and when a snapshot brings another salt.
+  // The hash also goes into the context evaluated, as '#key': clauses that list keys arrive compared
+  // with it (core's clientView).
   const rehash = (): void => {
     // Cleared first: a context whose key getter throws must not keep the previous context's hash.
-    targetKey = undefined;
+    targetKey = keyed = undefined;
     const key = context.key;
-    if (salt != null && typeof key == 'string') targetKey = hashTargetKey(salt, key);
+    if (salt != null) keyed = { ...context, '#key': typeof key == 'string' ? (targetKey = hashTargetKey(salt, key)) : key };
   };
 
   // The evaluator never throws, whatever the key, context or rules; it caches compiled forms per flag object.
-  const evaluateOne = (key: string, defaultValue: JsonValue): Detail => evaluateCompact(flags.get(key), context, { flags, segments, defaultValue, targetKey });
+  const evaluateOne = (key: string, defaultValue: JsonValue): Detail => evaluateCompact(flags.get(key), keyed || context, { flags, segments, defaultValue, targetKey });
 
-  const evaluateAll = (): Record<string, Detail> => Object.fromEntries([...flags.keys()].map((key) => [key, evaluateOne(key, null)]));
+  const evaluateAll = (): [string, Detail][] => [...flags.keys()].map((key) => [key, evaluateOne(key, null)]);
 
   // Runs `change`, then emits `change` with the keys whose evaluation for the current context differs.
   const diff = (change: () => void): void => {
-    const before = evaluateAll();
+    const before = Object.fromEntries(evaluateAll());
     change();
-    const after = evaluateAll();
+    const after = Object.fromEntries(evaluateAll());
     const keys = Object.keys({ ...before, ...after }).filter((key) => stringify(before[key]) != stringify(after[key]));
     if (keys.length) emit('change', keys);
   };
@@ -373,15 +403,56 @@ export function createClient(options: ClientOptions): SwitchyardClient {
     wake();
   };
 
-  function refuse(why: unknown): void {
+  const refuse = (why: unknown): void => {
     if (!refused) {
       refused = report('UNAUTHORIZED', `key refused: ${why}`);
       stop();
     }
-  }
+  };
 
-  const flush = (): Promise<void> =>
-    metrics && !refused ? metrics.flush().catch((error) => void report('METRICS', `metrics: ${error}`)) : Promise.resolve();
+  // Counts one evaluation of `variant` of `flag`, or with `outcome` one outcome of it (track()).
+  // Nothing is counted without a variant (unknown flags).
+  const count = (flag: string, variant: string | undefined, outcome?: { error?: boolean; latencyMs?: number }): void => {
+    if (!metrics || variant === undefined) return;
+    const id = `${flag}\n${variant}`;
+    // One latency bucket per bound, plus the open last one.
+    const c = counters[id] || (counters[id] = { flag, variant, evaluations: 0, outcomes: 0, errors: 0, latency: [0, ...LATENCY_BUCKETS_MS].fill(0), latencySumMs: 0 });
+    if (!outcome) return void c.evaluations++;
+    c.outcomes++;
+    if (outcome.error === true) c.errors++;
+    const ms = outcome.latencyMs!;
+    if (ms >= 0 && ms < 1e15) {
+      let i = 0;
+      while (ms > LATENCY_BUCKETS_MS[i]!) i++;
+      c.latency[i]!++;
+      c.latencySumMs += ms;
+    }
+  };
+
+  // Closes the current window and sends every pending one, oldest first. A window the server answers
+  // 4xx (except 429) is dropped: sending it again cannot help.
+  const flush = async (): Promise<void> => {
+    if (!metrics || refused) return;
+    const windowEnd = new Date();
+    const batch = Object.values(counters);
+    if (batch.length && pending.push({ sdk: SDK_INFO, windowStart, windowEnd, metrics: batch }) > 30) pending.shift();
+    counters = {};
+    windowStart = windowEnd;
+    if (sending) return;
+    sending = true;
+    try {
+      while (pending[0]) {
+        // keepalive: a batch sent as the page goes away still arrives.
+        const response = await request('metrics', { method: 'POST', keepalive: true, headers: { 'content-type': 'application/json' }, body: stringify(pending[0]) });
+        if (response.ok || (response.status < 500 && response.status != 429)) pending.shift();
+        if (!response.ok) throw Error(`HTTP ${response.status}`);
+      }
+    } catch (error) {
+      report('METRICS', `metrics: ${error}`);
+    } finally {
+      sending = false;
+    }
+  };
 
   const metricsTick = (): void => {
     metricsTimer = later(metricsTick, metricsInterval);
@@ -394,7 +465,7 @@ export function createClient(options: ClientOptions): SwitchyardClient {
 
   const detail = (key: string, defaultValue: JsonValue = null): Detail => {
     const result = evaluateOne(key, defaultValue);
-    metrics?.count(key, result.variant);
+    count(key, result.variant);
     return result;
   };
 
@@ -420,9 +491,7 @@ export function createClient(options: ClientOptions): SwitchyardClient {
     wake();
   } else
     try {
-      if (metricsInterval > 0) {
-        // keepalive: a batch sent as the page goes away still arrives.
-        metrics = createMetrics((batch) => request('metrics', { method: 'POST', keepalive: true, headers: { 'content-type': 'application/json' }, body: stringify(batch) }));
+      if ((metrics = metricsInterval > 0)) {
         metricsTimer = later(metricsTick, metricsInterval);
         // A page that is hidden may never be shown again: send what it counted while it can.
         doc?.addEventListener('visibilitychange', onHidden);
@@ -450,11 +519,14 @@ export function createClient(options: ClientOptions): SwitchyardClient {
     enabled: (key, defaultValue = false) => variant(key, defaultValue),
     variant,
     detail,
-    all: evaluateAll,
+    all() {
+      const all = new Map(evaluateAll());
+      return Object.assign(all, { toJSON: () => Object.fromEntries(all) });
+    },
     setContext(next) {
       try {
         diff(() => {
-          context = next && typeof next == 'object' ? next : {};
+          context = (typeof next == 'object' && next) || {};
           rehash();
         });
       } catch {
@@ -466,7 +538,7 @@ export function createClient(options: ClientOptions): SwitchyardClient {
     },
     track(key, outcome) {
       try {
-        metrics?.count(key, evaluateOne(key, null).variant, outcome || {});
+        count(key, evaluateOne(key, null).variant, outcome || {});
       } catch {
         // track() never throws into the page.
       }

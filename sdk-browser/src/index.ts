@@ -12,4 +12,4 @@ export {
 } from './client.js';
 export { SDK_INFO } from './protocol.js';
 export type { Platform, RequestLike, ResponseLike, SocketLike, StorageLike } from './platform.js';
-export type { ConfigSnapshot, Context, Detail, JsonValue, Reason } from '@switchyard/core/evaluate';
+export type { ConfigSnapshot, Context, Detail, FlagDetails, JsonValue, Reason } from '@switchyard/core/evaluate';

@@ -8,6 +8,7 @@ import {
   type Context,
   type Detail,
   type FlagConfig,
+  type FlagDetails,
   type JsonValue,
   type MetricsBatch,
   type Segment,
@@ -99,8 +100,11 @@ export interface SwitchyardClient {
   variant<T extends JsonValue>(key: string, context: Context, defaultValue: T): T;
   /** Value, variant, reason (and rule id) of one evaluation. */
   detail(key: string, context?: Context, defaultValue?: JsonValue): Detail;
-  /** Every flag evaluated for one context. */
-  all(context?: Context): Record<string, Detail>;
+  /**
+   * Every flag evaluated for one context: a read-only map from flag key to {@link Detail}
+   * (`get`, `has`, iteration); `JSON.stringify` writes it as `{ [key]: Detail }`.
+   */
+  all(context?: Context): FlagDetails;
   /** Reports an outcome (error, latency) of the variant `context` gets; feeds rollout guards. */
   track(key: string, context: Context, outcome?: { error?: boolean; latencyMs?: number }): void;
   on<E extends keyof ClientEvents>(event: E, listener: (...args: ClientEvents[E]) => void): () => void;
@@ -113,6 +117,7 @@ export interface SwitchyardClient {
 }
 
 const EMPTY_CONTEXT: Context = Object.freeze({});
+const NO_FLAGS: FlagDetails = createFlagSet().evaluateAll(EMPTY_CONTEXT);
 
 function snapshotOf(bootstrap: Bootstrap): ConfigSnapshot {
   if (isSnapshot(bootstrap)) return bootstrap;
@@ -467,11 +472,11 @@ class Client implements SwitchyardClient {
     return (typeof value === typeof defaultValue ? value : defaultValue) as T;
   }
 
-  all(context: Context = EMPTY_CONTEXT): Record<string, Detail> {
+  all(context: Context = EMPTY_CONTEXT): FlagDetails {
     try {
       return this.set.evaluateAll(context, this.targetKeyOf(context));
     } catch {
-      return {};
+      return NO_FLAGS;
     }
   }
 

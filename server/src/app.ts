@@ -21,11 +21,13 @@ import { flagsRoutes } from './features/flags/flags.routes.js';
 import { createSdkConfigService, type SdkConfigService } from './features/sdk-config/sdk-config.service.js';
 import { sdkConfigRoutes } from './features/sdk-config/sdk-config.routes.js';
 import { COMMITTED_FLAGS, createLocalNotifier, type ChangeNotifier } from './plugins/changes.js';
+import type { ReplicaPeers } from './plugins/peers.js';
 import { createRevisionTracker, type RevisionTracker } from './plugins/revisions.js';
 import { metricsRoutes } from './features/sdk-metrics/metrics.routes.js';
 import { StreamHub } from './features/sdk-stream/stream.hub.js';
 import { connectionsRoutes, streamRoutes } from './features/sdk-stream/stream.routes.js';
 import { createStreamSource } from './features/sdk-stream/stream.source.js';
+import { createSdkFleet } from './features/sdk-stream/fleet.js';
 import { installPropagation } from './features/sdk-stream/propagation.js';
 import { usageRoutes } from './features/sdk-metrics/usage.routes.js';
 import { eventsRoutes } from './features/events/events.routes.js';
@@ -72,6 +74,8 @@ export interface AppDeps {
   readonly replica?: string;
   /** Redis, when the bus runs over it: readiness checks it. */
   readonly redis?: { ping(timeoutMs: number): Promise<void> };
+  /** The other replicas (over Redis), so the connections view and `?waitForSdks=` cover every replica's SDKs. */
+  readonly peers?: ReplicaPeers;
   /** The built admin UI served at `/` (default admin-ui/dist of this checkout); null serves none. */
   readonly adminUiDir?: string | null;
   /** When set, GET /metrics needs `Authorization: Bearer <metricsToken>`. */
@@ -172,6 +176,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     onError: (err, context) => app.log.warn({ err }, context),
     onSent: metrics.streamSent,
   });
+  const fleet = createSdkFleet(stream, replica, deps.peers);
   const unsubscribeStream = notifier.subscribe((change) => {
     if (change.kind === 'key') {
       for (const keyId of change.keys) {
@@ -194,6 +199,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   // Before the server stops accepting: 1012 tells SDKs to reconnect to another replica at once.
   app.addHook('preClose', async () => {
     unsubscribeStream();
+    fleet.stop();
     stream.closeAll();
   });
   if (deps.revisions === undefined) {
@@ -213,7 +219,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     redis: deps.redis,
     token: deps.metricsToken,
   });
-  installPropagation(app, { hub: stream, db });
+  installPropagation(app, { fleet, db });
   await app.register(healthRoutes, { prefix: '/health', db, state: health, ...(deps.redis === undefined ? {} : { redis: deps.redis }) });
   await app.register(keysRoutes, { prefix: '/api/v1/keys', keys });
   await app.register(environmentsRoutes, { prefix: '/api/v1/environments', environments });
@@ -253,7 +259,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     await scope.register(websocket, { options: { maxPayload: MAX_CLIENT_MESSAGE_BYTES, perMessageDeflate: false } });
     await scope.register(streamRoutes, { prefix: '/api/v1/sdk', hub: stream, keys: resolver });
   });
-  await app.register(connectionsRoutes, { prefix: '/api/v1/sdk', connections: async (env) => stream.connections(env) });
+  await app.register(connectionsRoutes, { prefix: '/api/v1/sdk', fleet });
   await app.register(usageRoutes, { prefix: '/api/v1', db, clock });
   await app.register(eventsRoutes, { prefix: '/api/v1/events', notifier, latestRevision: () => revisions.latest() });
   if (deps.adminUiDir !== null) await app.register(adminUiRoutes, { root: deps.adminUiDir ?? DEFAULT_ADMIN_UI_DIR });

@@ -6,3 +6,4 @@ export { ERROR_CODES, ApiError, type ErrorCode } from './errors.js';
 export type { Clock } from './clock.js';
 export { createLocalNotifier, type Change, type ChangeNotifier } from './plugins/changes.js';
 export { createRedisNotifier, type RedisNotifier } from './plugins/redis-bus.js';
+export type { PeerQuestion, PeerAnswers, ReplicaPeers } from './plugins/peers.js';

@@ -40,7 +40,7 @@ async function start(config: Config): Promise<void> {
     database,
     health,
     replica,
-    ...(redis === undefined ? {} : { notifier: redis, redis }),
+    ...(redis === undefined ? {} : { notifier: redis, redis, peers: redis }),
     maxAuthFailuresPerMinute: config.RATE_LIMIT_AUTH_FAILURES_PER_MINUTE,
     ...(config.RATE_LIMIT_WRITES_PER_MINUTE > 0 ? { writeRateLimit: { max: config.RATE_LIMIT_WRITES_PER_MINUTE, windowMs: 60_000 } } : {}),
     ...(config.METRICS_TOKEN === undefined ? {} : { metricsToken: config.METRICS_TOKEN }),

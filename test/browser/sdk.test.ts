@@ -6,7 +6,7 @@ import { createTestServer, type TestServer } from '../helpers/server.js';
 import { bundle, launch, page, serveStatic, skipBrowser, type StaticServer } from './harness.js';
 
 const ENV = 'production';
-const RAW_KEYS = ['secret-user-42', 'secret-user-43', 'vip-account-7', 'banned-account-9'];
+const RAW_KEYS = ['secret-user-42', 'secret-user-43', 'vip-account-7', 'banned-account-9', 'staff-member-3'];
 
 let server: TestServer;
 let apiUrl: string;
@@ -56,6 +56,14 @@ beforeAll(async () => {
     rules: [{ id: 'vips', clauses: [{ attribute: 'key', op: 'inSegment', values: ['vip'] }], serve: { variant: 'true' } }],
     fallthrough: { variant: 'false' },
   });
+  // A user list written as a rule on the key: it reaches browsers hashed too.
+  await createFlag(server, 'staff-preview', { clientSide: true });
+  await putConfig(server, 'staff-preview', ENV, {
+    enabled: true,
+    offVariant: 'false',
+    rules: [{ id: 'staff', clauses: [{ attribute: 'key', op: 'in', values: ['staff-member-3', 'secret-user-42'] }], serve: { variant: 'true' } }],
+    fallthrough: { variant: 'false' },
+  });
   await createFlag(server, 'server-only-batch-job');
   await putConfig(server, 'server-only-batch-job', ENV, { enabled: true, offVariant: 'false', fallthrough: { variant: 'true' } });
 
@@ -80,9 +88,11 @@ describe.skipIf(skipBrowser)('sdk-browser in Chromium against a real server', ()
   it('renders from the stream, and a kill through the REST API reaches the page within a second', async () => {
     expect(await tab.evaluate(() => window.readyResult)).toEqual({ ok: true, source: 'network' });
     const first = await lastRender(tab);
-    expect(first?.values).toEqual({ 'new-checkout': true, 'browser-banner': true });
-    // The page's context key is on the target list, which arrived hashed: matched through its hash.
+    expect(first?.values).toEqual({ 'new-checkout': true, 'browser-banner': true, 'staff-preview': true });
+    // The page's context key is on the target list and in the rule's key list, which arrived hashed:
+    // matched through its hash.
     expect(first?.details['browser-banner']).toMatchObject({ reason: 'TARGET_MATCH' });
+    expect(first?.details['staff-preview']).toMatchObject({ reason: 'RULE_MATCH', ruleId: 'staff' });
 
     const started = Date.now();
     // waitForSdks: the write returns once every connected SDK (this page) acknowledged the revision.

@@ -1,4 +1,4 @@
-import { hashTargetKey, type FlagConfig, type Segment } from '@switchyard/core';
+import { clientView, type FlagConfig, type Segment } from '@switchyard/core';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadVectorFiles } from '../helpers/vectors.js';
@@ -25,13 +25,8 @@ afterAll(async () => {
 });
 
 function hashed(flags: readonly FlagConfig[], segments: readonly Segment[]): Pick<VectorRun, 'flags' | 'segments' | 'keyHashSalt'> {
-  // Deliberately malformed vectors may hold a non-list here: pass it through untouched.
-  const hash = (keys: readonly string[]): string[] => (Array.isArray(keys) ? keys.map((k) => hashTargetKey(SALT, k)) : (keys as string[]));
-  return {
-    flags: flags.map((f) => (Array.isArray(f.targets) ? { ...f, targets: f.targets.map((t) => ({ ...t, values: hash(t.values) })) } : f)),
-    segments: segments.map((s) => ({ ...s, included: hash(s.included), excluded: hash(s.excluded) })),
-    keyHashSalt: SALT,
-  };
+  // What the server sends browsers: key lists (targets, segments, clauses on the key) as hashes.
+  return { ...clientView(flags, segments, SALT), keyHashSalt: SALT };
 }
 
 // The same published vectors as core and the Node SDK, evaluated by Chromium's JS engine.

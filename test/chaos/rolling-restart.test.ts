@@ -80,7 +80,12 @@ describe('rolling restart behind nginx', () => {
     fleet = await startFleet({ url: lb, sdkKey, clients: CLIENTS, flags: FLAGS, lifetimeMs: 150_000 });
     const connected = async (): Promise<number[]> =>
       Promise.all(
-        live.map(async (s) => (s === undefined ? 0 : (((await http(`${s.url}/api/v1/sdk/connections`, { token: adminToken })).body as { total?: number }).total ?? 0))),
+        live.map(async (s) => {
+          if (s === undefined) return 0;
+          // The view spans every replica (through Redis); count the SDKs of the one that answered.
+          const body = (await http(`${s.url}/api/v1/sdk/connections`, { token: adminToken })).body as { replica?: string; connections?: { replica: string }[] };
+          return (body.connections ?? []).filter((c) => c.replica === body.replica).length;
+        }),
       );
     await waitFor('all SDK streams connected', async () => (await connected()).reduce((a, b) => a + b, 0) === CLIENTS, 30_000, 200);
     const before = await connected();

@@ -3,6 +3,7 @@ import { buildApp, createLocalNotifier, createRedisNotifier, prepareDatabase, ty
 import { createClient, silentLogger } from '@switchyard/sdk-node';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
 import { freePort } from '../helpers/net.js';
 import { TestRedis } from '../helpers/redis.js';
 import { dropSchema, openTestDatabase, uniqueSchema, usingPostgres } from '../helpers/server.js';
@@ -37,7 +38,7 @@ async function reconnected(bus: RedisNotifier): Promise<void> {
 
 async function replica(name: string, database: DatabaseHandle): Promise<(typeof replicas)[number]> {
   const bus = createRedisNotifier({ url: redis.url, local: createLocalNotifier(), replica: name });
-  const app = await buildApp({ database, notifier: bus, redis: bus, replica: name });
+  const app = await buildApp({ database, notifier: bus, redis: bus, peers: bus, replica: name });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const address = app.server.address();
   if (address === null || typeof address === 'string') throw new Error('no address');
@@ -76,6 +77,68 @@ afterAll(async () => {
 });
 
 describe('two replicas, one database, one Redis', () => {
+  it('counts the SDKs of every replica: the connections view, ?waitForSdks= and protocol warnings on A see those connected to B', async () => {
+    const [a, b] = replicas;
+    if (a === undefined || b === undefined) throw new Error('replicas missing');
+    const admin = { authorization: `Bearer ${adminToken}` };
+    expect((await api(a.app, 'POST', '/api/v1/flags', { key: 'fleet-view', kind: 'kill-switch', owner: 'sre' })).statusCode).toBe(201);
+    expect((await api(a.app, 'PUT', `/api/v1/flags/fleet-view/environments/${ENV}`, { enabled: true, offVariant: 'false', fallthrough: { variant: 'true' } })).statusCode).toBe(200);
+    const keyRes = await a.app.inject({ method: 'POST', url: '/api/v1/keys', payload: { name: 'fleet-sdk', kind: 'sdk-server', environment: ENV }, headers: admin });
+    const sdkKey = (keyRes.json() as { secret: string }).secret;
+
+    const flags = createClient({ url: b.url, sdkKey, logger: silentLogger, metricsIntervalMs: 0 });
+    // An SDK on B that speaks protocol 0 and never acknowledges anything.
+    const silent = new WebSocket(`${b.url.replace('http', 'ws')}/api/v1/sdk/stream`, { headers: { authorization: `Bearer ${sdkKey}` } });
+    const opened = new Promise((resolve, reject) => silent.once('open', resolve).once('error', reject));
+    try {
+      await flags.ready({ timeoutMs: 3000 });
+      await opened;
+      silent.send(JSON.stringify({ type: 'hello', protocol: 0, sdk: { name: 'ancient-sdk', version: '0.0.1' }, revision: null }));
+      await until(() => b.app.services.stream.connections(ENV).filter((c) => c.keyName === 'fleet-sdk').length === 2, 3000);
+      expect(a.app.services.stream.connections(ENV)).toHaveLength(0);
+
+      const list = await a.app.inject({ method: 'GET', url: `/api/v1/sdk/connections?env=${ENV}`, headers: admin });
+      expect(list.statusCode).toBe(200);
+      const body = list.json() as { replica: string; total: number; replicas: unknown; connections: { keyName: string; replica: string; sdk: { name: string } }[] };
+      expect(body).toMatchObject({ replica: 'replica-a', total: 2, replicas: { answered: 2, of: 2 } });
+      expect(body.connections.map((c) => `${c.sdk.name}@${c.replica}`).sort()).toEqual(['ancient-sdk@replica-b', 'sdk-node@replica-b']);
+
+      // A rule the protocol-0 SDK cannot evaluate, written on A, warns about that SDK on B.
+      const semver = await api(a.app, 'PUT', `/api/v1/flags/fleet-view/environments/${ENV}`, {
+        enabled: true,
+        offVariant: 'false',
+        rules: [{ id: 'v2', clauses: [{ attribute: 'appVersion', op: 'semverGt', values: ['2.0.0'] }], serve: { variant: 'false' } }],
+        fallthrough: { variant: 'true' },
+      });
+      expect(semver.statusCode).toBe(200);
+      const warnings = (semver.json() as { warnings?: { code: string; sdks: { sdk: string; replica: string }[] }[] }).warnings ?? [];
+      expect(warnings.find((w) => w.code === 'SDK_PROTOCOL_TOO_OLD')?.sdks).toEqual([expect.objectContaining({ sdk: 'ancient-sdk/0.0.1', replica: 'replica-b' })]);
+
+      // A kill on A waits for B's SDKs: the real one acknowledges, the silent one lags until the timeout.
+      const kill = await a.app.inject({ method: 'POST', url: `/api/v1/flags/fleet-view/environments/${ENV}/kill?waitForSdks=1500`, payload: { reason: 'fleet' }, headers: admin });
+      expect(kill.statusCode).toBe(200);
+      const { revision, propagation } = kill.json() as { revision: number; propagation: { applied: number; total: number; waitedMs: number; replicas: unknown; lagging: { sdk: string; replica: string }[] } };
+      expect(propagation).toMatchObject({ revision, applied: 1, total: 2, replicas: { answered: 2, of: 2 } });
+      expect(propagation.lagging).toEqual([expect.objectContaining({ sdk: 'ancient-sdk/0.0.1', replica: 'replica-b' })]);
+      expect(propagation.waitedMs).toBeGreaterThanOrEqual(1400);
+      expect(flags.enabled('fleet-view', { key: 'u' })).toBe(false);
+      const audit = await a.database.db.selectFrom('audit_log').select(['propagation']).where('revision', '=', revision).executeTakeFirstOrThrow();
+      expect(audit.propagation).toMatchObject({ applied: 1, total: 2, replicas: { answered: 2, of: 2 } });
+
+      // Only the real SDK: answered as soon as B's SDK acknowledged, well before the timeout.
+      silent.close();
+      await until(() => b.app.services.stream.connections(ENV).filter((c) => c.keyName === 'fleet-sdk').length === 1, 3000);
+      const restore = await a.app.inject({ method: 'POST', url: `/api/v1/flags/fleet-view/environments/${ENV}/restore?waitForSdks=5000`, payload: { reason: 'fleet' }, headers: admin });
+      const restored = (restore.json() as { propagation: { applied: number; total: number; waitedMs: number } }).propagation;
+      expect(restored).toMatchObject({ applied: 1, total: 1 });
+      expect(restored.waitedMs).toBeLessThan(2000);
+      console.log(`fleet view: kill on A acknowledged by 1 of 2 SDKs on B (one silent), waited ${propagation.waitedMs} ms; restore acknowledged by the SDK on B in ${restored.waitedMs} ms`);
+    } finally {
+      silent.terminate();
+      await flags.close();
+    }
+  });
+
   it('pushes a write on replica A to an SDK on replica B; without Redis the revision poll still delivers it', async () => {
     const [a, b] = replicas;
     if (a === undefined || b === undefined) throw new Error('replicas missing');
@@ -100,7 +163,10 @@ describe('two replicas, one database, one Redis', () => {
       const ready = await b.app.inject({ method: 'GET', url: '/health/ready' });
       expect(ready.statusCode).toBe(200);
       expect((ready.json() as { checks: { redis: { ok: boolean } } }).checks.redis.ok).toBe(false);
-      expect((await api(a.app, 'POST', `/api/v1/flags/cross-replica/environments/${ENV}/restore`, { reason: 'via poll' })).statusCode).toBe(200);
+      const restore = await a.app.inject({ method: 'POST', url: `/api/v1/flags/cross-replica/environments/${ENV}/restore?waitForSdks=3000`, payload: { reason: 'via poll' }, headers: { authorization: `Bearer ${adminToken}` } });
+      expect(restore.statusCode).toBe(200);
+      // B cannot be asked: the answer says it covers replica A only, rather than claim every SDK.
+      expect((restore.json() as { propagation: unknown }).propagation).toMatchObject({ applied: 0, total: 0, replicas: { answered: 1, of: null } });
       const viaPoll = await until(() => flags.enabled('cross-replica', { key: 'u' }), 4000);
       expect(viaPoll).toBeLessThan(2500);
 

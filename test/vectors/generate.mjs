@@ -601,6 +601,31 @@ function operatorsFile() {
   no('semverGt alpha: equal', k, { key: 'u1', appVersion: '1.0.0-alpha' });
   no('semverGt alpha: ASCII order, upper case sorts first (Alpha < alpha)', k, { key: 'u1', appVersion: '1.0.0-Alpha' });
 
+  // Clauses on the context key itself: browsers receive the string lists of eq/neq/in/notIn hashed
+  // (and compare the hashed key), so these cases also check that rewrite in the hashed runs.
+  k = def('op-key-in', clause('key', 'in', ['user-1', 'user-2']));
+  yes('key in: listed key', k, { key: 'user-2' });
+  no('key in: unlisted key', k, { key: 'user-3' });
+  no('key in: missing key', k, { plan: 'pro' });
+  no('key in: number key never equals a string', k, { key: 2 });
+  k = def('op-key-not-in', clause('key', 'notIn', ['user-1']));
+  no('key notIn: listed key', k, { key: 'user-1' });
+  yes('key notIn: unlisted key', k, { key: 'user-9' });
+  no('key notIn: missing key never matches', k, {});
+  yes('key notIn: number key counts as not equal', k, { key: 7 });
+  k = def('op-key-eq-negated', clause('key', 'eq', ['user-1'], true));
+  no('key eq negated: the key', k, { key: 'user-1' });
+  yes('key eq negated: another key', k, { key: 'user-10' });
+  k = def('op-key-neq', clause('key', 'neq', ['ü-1']));
+  no('key neq: the (non-ASCII) key', k, { key: 'ü-1' });
+  yes('key neq: another key', k, { key: 'u-1' });
+  k = def('op-key-in-mixed', clause('key', 'in', ['user-1', 7]));
+  yes('key in mixed list (sent in clear): string', k, { key: 'user-1' });
+  yes('key in mixed list (sent in clear): number', k, { key: 7 });
+  k = def('op-key-starts-with', clause('key', 'startsWith', ['user-']));
+  yes('key startsWith (sent in clear)', k, { key: 'user-5' });
+  no('key startsWith (sent in clear): no', k, { key: 'admin-5' });
+
   // Several clauses in one rule: all must match.
   flags.push(
     flag('op-all-clauses', {

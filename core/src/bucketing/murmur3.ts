@@ -24,7 +24,8 @@ function scramble(k: number): number {
   return Math.imul((k << 15) | (k >>> 17), C2);
 }
 
-function mixBlock(h: number, k: number): number {
+/** One block of MurmurHash3 x86_32: `h` after mixing the little-endian 32-bit word `k`. Internal to core's bucketing. */
+export function mixBlock(h: number, k: number): number {
   h ^= scramble(k);
   h = (h << 13) | (h >>> 19);
   return (Math.imul(h, 5) + 0xe6546b64) | 0;
@@ -32,7 +33,7 @@ function mixBlock(h: number, k: number): number {
 
 // The final hash as a signed 32-bit integer (a small integer for V8, never a heap number): callers
 // that want the unsigned value apply `>>> 0` where the result is used.
-function finish(h: number, tail: number, tailLength: number, length: number): number {
+export function finishHash(h: number, tail: number, tailLength: number, length: number): number {
   if (tailLength > 0) h ^= scramble(tail);
   h ^= length;
   h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
@@ -42,7 +43,7 @@ function finish(h: number, tail: number, tailLength: number, length: number): nu
 
 // Scratch space for UTF-8 bytes of non-ASCII input, grown on demand and reused: hashing allocates
 // nothing in the steady state.
-let scratch = new Uint8Array(256);
+let scratch = /* @__PURE__ */ new Uint8Array(256);
 
 /**
  * Writes the UTF-8 encoding of `text` from index `from` into `bytes` (lone surrogates become U+FFFD,
@@ -108,7 +109,7 @@ export function hashBytes(h: number, tail: number, tailLength: number, prefixLen
       tail = tailLength = 0;
     }
   }
-  return finish(h, tail, tailLength, prefixLength + length);
+  return finishHash(h, tail, tailLength, prefixLength + length);
 }
 
 /**
@@ -141,7 +142,7 @@ export function hashText(h: number, tail: number, tailLength: number, length: nu
       tail = tailLength = 0;
     }
   }
-  return finish(h, tail, tailLength, length + n);
+  return finishHash(h, tail, tailLength, length + n);
 }
 
 function hashNonAscii(h: number, tail: number, tailLength: number, length: number, text: string, from: number): number {
@@ -176,13 +177,36 @@ export function murmur3Resume(state: Murmur3State, text: string): number {
   return hashText(state.h, state.tail, state.tailLength, state.length, text) >>> 0;
 }
 
+// Every runtime the core targets has it (browsers, Node ≥ 11, workers); the core's lib has no DOM types.
+declare const TextEncoder: new () => { encode(text: string): Uint8Array };
+
 /**
  * MurmurHash3 x86_32 of the UTF-8 bytes of `text`, as an unsigned 32-bit integer.
  * @example murmur3('hello') // 613153351
  */
 export function murmur3(text: string, seed = 0): number {
-  // Through the UTF-8 bytes: short code for one-off hashes (target keys, bucket()); the evaluator's hot
-  // path resumes a salt's prefix state with hashText instead.
-  const length = encodeToScratch(text, 0); // first: it may replace the scratch buffer
-  return hashBytes(seed | 0, 0, 0, 0, scratch, length) >>> 0;
+  // Written for size, not speed, and on its own: it is what the browser bundle carries (bucket() and
+  // hashTargetKey() of the compact evaluator). The evaluator's hot path resumes a salt's prefix state
+  // with hashText instead. TextEncoder turns lone surrogates into U+FFFD, as encodeUtf8Into does.
+  const bytes = new TextEncoder().encode(text);
+  const n = bytes.length;
+  let h = seed | 0;
+  let k = 0;
+  for (let i = 0; i < n; ) {
+    k |= (bytes[i] as number) << ((i & 3) << 3);
+    // A full block is scrambled and mixed in; the last, partial one only scrambled (the tail).
+    if (!(++i & 3) || i == n) {
+      k = Math.imul(k, C1);
+      h ^= Math.imul((k << 15) | (k >>> 17), C2);
+      k = 0;
+      if (!(i & 3)) {
+        h = (h << 13) | (h >>> 19);
+        h = (Math.imul(h, 5) + 0xe6546b64) | 0;
+      }
+    }
+  }
+  h ^= n;
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+  return (h ^ (h >>> 16)) >>> 0;
 }

@@ -1,79 +1,227 @@
-import type { Context } from '../model/context.js';
+import type { Clause } from '../model/clause.js';
+import type { JsonValue } from '../model/common.js';
+import type { Context, ContextValue } from '../model/context.js';
 import type { FlagConfig } from '../model/flag.js';
 import type { Segment } from '../model/segment.js';
 import type { Serve } from '../model/serve.js';
-import { bucket, BUCKETS } from '../bucketing/bucket.js';
+import { murmur3 } from '../bucketing/murmur3.js';
+import { parseIsoDate } from './dates.js';
 import { makeDetail, type Detail, type ErrorCode, type Reason } from './detail.js';
 import type { EvaluateOptions } from './evaluate.js';
-import { allMatch, compileRule, compileSegment, EvaluationError, isUnsupported, malformed, MAX_DEPTH, variantValue, type ClauseMatcher, type ClauseScope, type CompiledSegment } from './operators.js';
+import { MAX_DEPTH, MAX_REGEX_INPUT } from './operators.js';
+import { semverKey } from './semver.js';
 
 // The compact evaluator: the same evaluation as evaluate() and createFlagSet(), written for size
-// instead of speed. It reads the configs as they are on every evaluation (compiling only clauses, once
-// per config object), where the fast evaluator compiles every detail, rollout prefix and lookup table.
-// A browser evaluates a handful of flags for one user; there, a few kilobytes of bundle matter more
-// than a few hundred nanoseconds. Both evaluators run the test vectors, and a property test holds
-// them equal on random environments.
+// instead of speed. It reads the configs as they are on every evaluation (compiling only clauses, serves
+// and target lists, once per config object), where the fast evaluator compiles every detail, rollout
+// prefix and lookup table.
+// Its clause matchers are its own too, table-driven, where the fast evaluator's (operators.ts) are one
+// closure per operator. A browser evaluates a handful of flags for one user; there, a few kilobytes of
+// bundle matter more than a few hundred nanoseconds. Both evaluators run the test vectors, and property
+// tests hold them equal on random environments and on garbage.
 
-/** What a flag needs beyond its config: its rules' clauses compiled, or the verdict that it is broken. */
-interface Checked {
-  readonly broken: boolean;
-  /** A rule uses an operator this evaluator does not know. */
-  readonly unsupported: boolean;
-  readonly rules: readonly (readonly ClauseMatcher[])[];
+/** A compiled clause: true when the context matches. `inSegment` evaluates one segment key. */
+type Matcher = (context: Context, inSegment: (key: string, context: Context) => boolean) => boolean;
+
+/**
+ * An operator: how it reads an attribute (`undefined`: not comparable, no match), how it tests the
+ * attribute against one clause value, and how it reads the clause values (default: as attributes).
+ */
+type Operator = readonly [read: (value: unknown) => unknown, test: (attribute: never, value: never) => boolean, readValue?: (value: unknown) => unknown];
+
+// What this evaluator throws for a config it cannot evaluate: an object only this module can make, so
+// that anything else thrown (a context's getter, say) is reported as GENERAL, as evaluate() does.
+const CODE = Symbol();
+const fail = (code: ErrorCode): never => {
+  throw { [CODE]: code };
+};
+const malformed = (): never => fail('MALFORMED_FLAG');
+const codeOf = (error: unknown): ErrorCode | undefined => (error as { [CODE]?: ErrorCode } | null | undefined)?.[CODE];
+const isUnsupported = (error: unknown): boolean => codeOf(error) == 'UNSUPPORTED_OPERATOR';
+
+const string = (v: unknown): string | undefined => (typeof v == 'string' ? v : undefined);
+const number = (v: unknown): number | undefined => (typeof v == 'number' && isFinite(v) ? v : undefined);
+// toEpochMillis(): a finite number is epoch ms, a string must be ISO 8601.
+const date = (v: unknown): number | undefined => (typeof v == 'string' ? parseIsoDate(v) : number(v));
+const less = (a: number | string, b: number | string): boolean => a < b;
+const greater = (a: number | string, b: number | string): boolean => a > b;
+const same = (a: unknown, b: unknown): boolean => a === b;
+// eq and in keep every clause value, and compare as a Set does for more than 8 of them (see below).
+const equality: Operator = [(v) => v, (a: unknown, b: unknown) => a === b || (a !== a && b !== b)];
+const text = (test: (attribute: string, value: string) => boolean): Operator => [string, test];
+
+// Semantics as in operators.ts: an attribute (or any element of a list attribute) matches when it
+// matches any of the values; neq and notIn are eq and in inverted. No prototype: `toString` is no operator.
+// (`__proto__: null` sets the prototype; it is no entry.)
+const OPERATORS: Readonly<Record<string, Operator | null | undefined>> = {
+  __proto__: null,
+  eq: equality,
+  neq: equality,
+  in: equality,
+  notIn: equality,
+  contains: text((a, s) => a.includes(s)),
+  startsWith: text((a, s) => a.startsWith(s)),
+  endsWith: text((a, s) => a.endsWith(s)),
+  matches: [
+    (v) => (typeof v == 'string' && v.length <= MAX_REGEX_INPUT ? v : undefined),
+    (a: string, re: RegExp) => re.test(a),
+    (v) => {
+      try {
+        return typeof v == 'string' ? new RegExp(v) : undefined;
+      } catch {
+        return malformed();
+      }
+    },
+  ],
+  lt: [number, less],
+  lte: [number, (a: number, b: number) => a <= b],
+  gt: [number, greater],
+  gte: [number, (a: number, b: number) => a >= b],
+  before: [date, less],
+  after: [date, greater],
+  // semverKey turns precedence into string order.
+  semverEq: [semverKey, same],
+  semverLt: [semverKey, less],
+  semverGt: [semverKey, greater],
+};
+
+const isScalar = (v: unknown): v is string | number | boolean => 'string number boolean'.includes(typeof v);
+
+/** Compiles a clause; throws for an unknown operator (`UNSUPPORTED_OPERATOR`) or an invalid regex. */
+function compileClause(clause: Clause): Matcher {
+  const op: string = clause.op;
+  const values: readonly unknown[] = Array.isArray(clause.values) ? clause.values : [];
+  const negate = clause.negate === true;
+  if (op == 'inSegment') {
+    const keys = values.filter((v): v is string => typeof v == 'string');
+    return (context, inSegment) => keys.some((key) => inSegment(key, context)) != negate;
+  }
+  const [read, test, readValue = read] = OPERATORS[op] ?? fail('UNSUPPORTED_OPERATOR');
+  const invert = (op == 'neq' || op == 'notIn') != negate;
+  // Up to 8 values the fast evaluator compares with ===, beyond that through a Set (SameValueZero):
+  // only NaN tells them apart, so a short list drops it.
+  const comparable = values.map(readValue).filter((v) => v !== undefined && (values.length > 8 || v === v));
+  const attribute = clause.attribute;
+  const matches = (v: unknown): boolean => {
+    const a = isScalar(v) ? read(v) : undefined;
+    return a !== undefined && comparable.some((c) => (test as (a: unknown, b: unknown) => boolean)(a, c));
+  };
+  return (context) => {
+    const value: ContextValue | undefined = context[attribute];
+    // A list matches when any element does; anything else (missing, null, objects) never matches.
+    return isScalar(value) ? matches(value) != invert : Array.isArray(value) ? value.some(matches) != invert : false;
+  };
 }
 
-const BROKEN: Checked = { broken: true, unsupported: false, rules: [] };
+/** True when every clause matches (a rule's clauses are ANDed). */
+const all = (clauses: readonly Matcher[], context: Context, inSegment: (key: string, context: Context) => boolean): boolean => {
+  for (const clause of clauses) if (!clause(context, inSegment)) return false;
+  return true;
+};
 
-// Throws for a serve createFlagSet() could not compile.
-function checkServe(flag: FlagConfig, serve: Serve): void {
+/** A segment: its included and excluded keys, and its rules' clauses. */
+type CompiledSegment = readonly [included: ReadonlySet<unknown>, excluded: ReadonlySet<unknown>, rules: readonly (readonly Matcher[])[]];
+
+/**
+ * What a flag needs beyond its config, compiled when it is checked: each rule's clauses, serve and id;
+ * the fallthrough; whether a rule uses an operator this evaluator does not know; each target's keys
+ * and variant. Empty when the flag is broken.
+ */
+type Checked = readonly [rules?: readonly (readonly [Matcher[], Serving, string | undefined])[], fallthrough?: Serving, unsupported?: boolean, targets?: readonly (readonly [unknown[], string])[]];
+
+/** A compiled serve: the detail it serves a context, with the reason (and rule id) given. */
+type Serving = (context: Context, reason: Reason, ruleId?: string) => Detail;
+
+/** The value of a variant; the last of duplicate keys wins (as if the variants were put in a Map). */
+function valueOf(flag: FlagConfig, variant: string): JsonValue {
+  const variants = flag.variants;
+  for (let i = variants.length; i--; ) {
+    const v = variants[i] as FlagConfig['variants'][number];
+    const key: unknown = v.key;
+    if (key === variant || (key !== key && variant !== variant)) return v.value;
+  }
+  return malformed();
+}
+
+const served = (flag: FlagConfig, variant: string, reason: Reason, ruleId?: string, errorCode?: ErrorCode): Detail => makeDetail(valueOf(flag, variant), variant, reason, ruleId, errorCode);
+const off = (flag: FlagConfig, reason: Reason, errorCode?: ErrorCode): Detail => served(flag, flag.offVariant, reason, undefined, errorCode);
+const unsupported = (flag: FlagConfig): Detail => off(flag, 'ERROR', 'UNSUPPORTED_OPERATOR');
+
+// Compiles a serve; throws for one createFlagSet() could not compile.
+function compileServe(flag: FlagConfig, serve: Serve): Serving {
   if ('variant' in serve) {
-    variantValue(flag.variants, serve.variant);
-    return;
+    const variant = serve.variant;
+    valueOf(flag, variant);
+    return (_, reason, ruleId) => served(flag, variant, reason, ruleId);
   }
   const rollout = serve.rollout;
-  if (!Array.isArray(rollout.variants)) throw malformed();
-  let total = 0;
+  let total = Array.isArray(rollout.variants) ? 0 : malformed();
   for (const slice of rollout.variants) {
-    if (!Number.isInteger(slice.weight) || slice.weight < 0) throw malformed();
+    if (!Number.isInteger(slice.weight) || slice.weight < 0) malformed();
     total += slice.weight;
-    variantValue(flag.variants, slice.variant);
+    valueOf(flag, slice.variant);
   }
-  // The salt is turned into a string here, as createFlagSet() does when it hashes the prefix.
-  if (total !== BUCKETS || `${rollout.salt ?? flag.key}` === undefined) throw malformed();
+  if (total !== 100_000) malformed();
+  // bucket(): murmur3(salt + "/" + value) mod 100000. The salt is turned into a string here (which
+  // may throw), as createFlagSet() does when it hashes the prefix.
+  const prefix = `${rollout.salt ?? flag.key}/`;
+  return (context, reason, ruleId) => {
+    const value = context[rollout.bucketBy ?? 'key'];
+    if (typeof value != 'string' && number(value) === undefined) return off(flag, 'BUCKET_KEY_MISSING');
+    const bucket = murmur3(prefix + value) % 100_000;
+    let sum = 0;
+    let variant = '';
+    // The first slice whose cumulative weight exceeds the bucket (zero-weight slices are passed over).
+    for (const slice of rollout.variants) {
+      if (bucket < sum) break;
+      variant = slice.variant;
+      sum += slice.weight;
+    }
+    return served(flag, variant, reason, ruleId);
+  };
 }
 
+// What createFlagSet()'s compileFlag() rejects, this rejects.
 function check(flag: FlagConfig): Checked {
   try {
-    for (const v of flag.variants as Iterable<unknown>) if (v === null || v === undefined) throw malformed();
-    variantValue(flag.variants, flag.offVariant);
-    for (const target of flag.targets) {
-      variantValue(flag.variants, target.variant);
-      for (const _ of target.values);
-    }
-    if (!Array.isArray(flag.rules)) throw malformed();
-    let unsupported = false;
-    const rules = flag.rules.map((rule) => {
-      const compiled = compileRule(rule.clauses);
-      unsupported ||= compiled.unsupported;
-      checkServe(flag, rule.serve);
-      return compiled.matchers;
+    for (const v of flag.variants as Iterable<unknown>) if (v == null) malformed();
+    valueOf(flag, flag.offVariant);
+    // Each target's keys as an array (any iterable is accepted, as createFlagSet() accepts it), after its variant is checked.
+    const targets = [...flag.targets].map((target): [unknown[], string] => [(valueOf(flag, target.variant), [...target.values]), target.variant]);
+    let unsupportedOperator = false;
+    const rules = (Array.isArray(flag.rules) ? flag.rules : malformed()).map((rule): [Matcher[], Serving, string | undefined] => {
+      // An operator this evaluator does not know becomes a clause that never matches; the flag then
+      // serves its off variant with ERROR.
+      const clauses = (Array.isArray(rule.clauses) ? rule.clauses : malformed()).map((clause) => {
+        try {
+          return compileClause(clause);
+        } catch (error) {
+          if (!isUnsupported(error)) throw error;
+          unsupportedOperator = true;
+          return () => false;
+        }
+      });
+      return [clauses, compileServe(flag, rule.serve), rule.id];
     });
-    checkServe(flag, flag.fallthrough);
-    if (!Array.isArray(flag.prerequisites)) throw malformed();
-    return { broken: false, unsupported, rules };
+    const fallthrough = compileServe(flag, flag.fallthrough);
+    if (!Array.isArray(flag.prerequisites)) malformed();
+    return [rules, fallthrough, unsupportedOperator, targets];
   } catch {
-    return BROKEN;
+    return [];
   }
 }
+
+const compileSegment = (segment: Segment): CompiledSegment => [new Set(segment.included), new Set(segment.excluded), segment.rules.map((rule) => rule.clauses.map(compileClause))];
 
 const checked = new WeakMap<FlagConfig, Checked>();
 const segmentsCompiled = new WeakMap<Segment, CompiledSegment>();
 
-function served(flag: FlagConfig, variant: string, reason: Reason, ruleId?: string, errorCode?: ErrorCode): Detail {
-  return makeDetail(variantValue(flag.variants, variant), variant, reason, ruleId, errorCode);
+// Compiled first, cached after: a key WeakMap refuses (a lookup that returns 42) then fails as in evaluate().
+function memo<K extends object, V>(cache: WeakMap<K, V>, key: K, compile: (key: K) => V): V {
+  let value = cache.get(key);
+  if (value === undefined) cache.set(key, (value = compile(key)));
+  return value;
 }
-
-const unsupportedDetail = (flag: FlagConfig): Detail => served(flag, flag.offVariant, 'ERROR', undefined, 'UNSUPPORTED_OPERATOR');
 
 /**
  * Evaluates exactly as {@link evaluate} does, with a fraction of its code: for bundles where every
@@ -83,98 +231,62 @@ const unsupportedDetail = (flag: FlagConfig): Detail => served(flag, flag.offVar
  */
 export function evaluateCompact(flag: FlagConfig | undefined, context: Context, options?: EvaluateOptions): Detail {
   const defaultValue = options?.defaultValue ?? null;
-  let targetKey: string | undefined;
-  let depth = 0;
+  let targetKey: unknown;
 
-  const scope: ClauseScope = {
-    get targetKey() {
-      return targetKey;
-    },
-    inSegment(segmentKey, context) {
-      const segment = options?.segments?.get(segmentKey);
-      if (segment === undefined) return false;
-      let compiled = segmentsCompiled.get(segment);
-      if (compiled === undefined) segmentsCompiled.set(segment, (compiled = compileSegment(segment)));
-      if (targetKey !== undefined) {
-        if (compiled.included.has(targetKey)) return true;
-        if (compiled.excluded.has(targetKey)) return false;
-      }
-      if (++depth > MAX_DEPTH) throw new EvaluationError('SEGMENT_CYCLE', 'segments nest too deep');
-      try {
-        return compiled.rules.some((rule) => allMatch(rule, context, scope));
-      } finally {
-        depth--;
-      }
-    },
-  };
+  // The default value: for an unknown flag (reason and code FLAG_NOT_FOUND), or with reason ERROR.
+  const failed = (code: ErrorCode): Detail => makeDetail(defaultValue, undefined, code == 'FLAG_NOT_FOUND' ? code : 'ERROR', undefined, code);
 
-  const serve = (flag: FlagConfig, serve: Serve, context: Context, reason: Reason, ruleId?: string): Detail => {
-    if ('variant' in serve) return served(flag, serve.variant, reason, ruleId);
-    const rollout = serve.rollout;
-    const raw = context[rollout.bucketBy ?? 'key'];
-    const value = typeof raw === 'string' ? raw : typeof raw === 'number' && Number.isFinite(raw) ? String(raw) : undefined;
-    if (value === undefined) return served(flag, flag.offVariant, 'BUCKET_KEY_MISSING');
-    const b = bucket(`${rollout.salt ?? flag.key}`, value);
-    let total = 0;
-    let variant = '';
-    // The first slice whose cumulative weight exceeds the bucket (zero-weight slices are passed over).
-    for (const slice of rollout.variants) {
-      if (b < total) break;
-      variant = slice.variant;
-      total += slice.weight;
+  // `depth`: how many segments deep this one is nested (the clauses of a flag's rules call it with none).
+  const inSegment = (segmentKey: string, context: Context, depth = 0): boolean => {
+    const segment = options?.segments?.get(segmentKey);
+    if (segment === undefined) return false;
+    const [included, excluded, rules] = memo(segmentsCompiled, segment, compileSegment);
+    if (targetKey !== undefined) {
+      if (included.has(targetKey)) return true;
+      if (excluded.has(targetKey)) return false;
     }
-    return served(flag, variant, reason, ruleId);
+    if (++depth > MAX_DEPTH) fail('SEGMENT_CYCLE');
+    for (const rule of rules) if (all(rule, context, (key, context) => inSegment(key, context, depth))) return true;
+    return false;
   };
 
   const run = (flag: FlagConfig, context: Context, path: string[]): Detail => {
-    let info = checked.get(flag);
-    if (info === undefined) checked.set(flag, (info = check(flag)));
-    if (info.broken) throw malformed();
-    if (flag.enabled !== true) return served(flag, flag.offVariant, flag.killed === true ? 'KILLED' : 'OFF');
-    if (info.unsupported) return unsupportedDetail(flag);
-    if (flag.prerequisites.length > 0) {
-      if (path.length > MAX_DEPTH) throw new EvaluationError('PREREQUISITE_CYCLE', 'prerequisites nest too deep');
-      for (const prerequisite of flag.prerequisites) {
-        if (path.includes(prerequisite.flag)) throw new EvaluationError('PREREQUISITE_CYCLE', 'prerequisite cycle');
-        const other = options?.flags?.get(prerequisite.flag);
-        let result: Detail | undefined;
-        if (other !== undefined) {
-          try {
-            result = run(other, context, [...path, prerequisite.flag]);
-          } catch (error) {
-            // An unknown operator met in a segment fails the prerequisite softly, as one in its own rules does.
-            if (!isUnsupported(error)) throw error;
-            result = unsupportedDetail(other);
-          }
-        }
-        const reason = result?.reason;
-        if (reason === undefined || reason === 'OFF' || reason === 'KILLED' || reason === 'ERROR' || reason === 'PREREQUISITE_FAILED' || result?.variant !== prerequisite.variant) {
-          return served(flag, flag.offVariant, 'PREREQUISITE_FAILED');
-        }
+    const [rules = malformed(), fallthrough, unsupportedOperator, targets] = memo(checked, flag, check);
+    if (flag.enabled !== true) return off(flag, flag.killed === true ? 'KILLED' : 'OFF');
+    if (unsupportedOperator) return unsupported(flag);
+    for (const prerequisite of flag.prerequisites) {
+      // Checked for the first prerequisite: the path is the same for all.
+      if (path.length > MAX_DEPTH || path.includes(prerequisite.flag)) fail('PREREQUISITE_CYCLE');
+      const other = options?.flags?.get(prerequisite.flag);
+      if (other === undefined) return off(flag, 'PREREQUISITE_FAILED');
+      let result: Detail;
+      try {
+        result = run(other, context, [...path, prerequisite.flag]);
+      } catch (error) {
+        // An unknown operator met in a segment fails the prerequisite softly, as one in its own rules does.
+        if (!isUnsupported(error)) throw error;
+        result = unsupported(other);
       }
+      // None of the reasons that pass (TARGET_MATCH, RULE_MATCH, FALLTHROUGH, BUCKET_KEY_MISSING) is part of this string.
+      if ('OFF KILLED ERROR PREREQUISITE_FAILED'.includes(result.reason) || result.variant !== prerequisite.variant) return off(flag, 'PREREQUISITE_FAILED');
     }
     // The first target listing the key wins, compared as a Map compares keys (SameValueZero).
-    for (const target of flag.targets) for (const v of target.values) if (targetKey !== undefined && (v === targetKey || (v !== v && targetKey !== targetKey))) return served(flag, target.variant, 'TARGET_MATCH');
-    const rules = info.rules;
-    for (let i = 0; i < rules.length; i++) {
-      const rule = flag.rules[i] as FlagConfig['rules'][number];
-      if (allMatch(rules[i] as readonly ClauseMatcher[], context, scope)) return serve(flag, rule.serve, context, 'RULE_MATCH', rule.id);
-    }
-    return serve(flag, flag.fallthrough, context, 'FALLTHROUGH');
+    if (targetKey !== undefined) for (const [values, variant] of targets!) if (values.includes(targetKey)) return served(flag, variant, 'TARGET_MATCH');
+    for (const [clauses, serve, id] of rules) if (all(clauses, context, inSegment)) return serve(context, 'RULE_MATCH', id);
+    return fallthrough!(context, 'FALLTHROUGH');
   };
 
   try {
-    if (flag === undefined || flag === null || typeof flag !== 'object') return makeDetail(defaultValue, undefined, 'FLAG_NOT_FOUND', undefined, 'FLAG_NOT_FOUND');
+    if (typeof flag != 'object' || !flag) return failed('FLAG_NOT_FOUND');
     try {
-      const ctx: Context = context !== null && typeof context === 'object' ? context : {};
-      targetKey = options?.targetKey ?? (typeof ctx.key === 'string' ? ctx.key : undefined);
+      const ctx: Context = (typeof context == 'object' && context) || {};
+      targetKey = options?.targetKey ?? string(ctx.key);
       return run(flag, ctx, [flag.key]);
     } catch (error) {
       // An unknown operator met in a segment serves the offVariant, as one in the flag's own rules does.
-      if (isUnsupported(error)) return unsupportedDetail(flag);
-      return makeDetail(defaultValue, undefined, 'ERROR', undefined, error instanceof EvaluationError ? error.code : 'GENERAL');
+      return isUnsupported(error) ? unsupported(flag) : failed(codeOf(error) ?? 'GENERAL');
     }
   } catch {
-    return makeDetail(defaultValue, undefined, 'ERROR', undefined, 'GENERAL');
+    return failed('GENERAL');
   }
 }

@@ -1,11 +1,4 @@
-const ISO =
-  /^(\d{4})-(\d{2})-(\d{2})(?:[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?(?:([Zz])|([+-])(\d{2})(?::?(\d{2}))?)?)?$/;
-
-const DAYS = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
-
-function isLeap(year: number): boolean {
-  return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
-}
+const ISO = /^(\d{4})-(\d\d)-(\d\d)(?:[Tt ](\d\d):(\d\d)(?::(\d\d)(?:[.,](\d{1,9}))?)?(?:[Zz]|([+-])(\d\d)(?::?(\d\d))?)?)?$/;
 
 /**
  * Parses an ISO 8601 date or date-time to epoch milliseconds; `undefined` when it is not one.
@@ -13,32 +6,18 @@ function isLeap(year: number): boolean {
  * @example parseIsoDate('2026-11-23T16:00:00+01:00') // 1795446000000 (15:00 UTC)
  */
 export function parseIsoDate(text: string): number | undefined {
-  if (text.length > 64) return undefined;
-  const m = ISO.exec(text);
+  const m = text.length <= 64 ? ISO.exec(text) : null;
   if (m === null) return undefined;
-  const year = Number(m[1]);
-  const month = Number(m[2]);
-  const day = Number(m[3]);
-  const hour = m[4] === undefined ? 0 : Number(m[4]);
-  const minute = m[5] === undefined ? 0 : Number(m[5]);
-  const second = m[6] === undefined ? 0 : Number(m[6]);
-  const millis = m[7] === undefined ? 0 : Math.floor(Number(`0.${m[7]}`) * 1000);
-  if (month < 1 || month > 12) return undefined;
-  const maxDay = month === 2 && !isLeap(year) ? 28 : (DAYS[month - 1] ?? 31);
-  if (day < 1 || day > maxDay || hour > 23 || minute > 59 || second > 59) return undefined;
-  let offset = 0;
-  if (m[9] !== undefined) {
-    const oh = Number(m[10]);
-    const om = m[11] === undefined ? 0 : Number(m[11]);
-    if (oh > 23 || om > 59) return undefined;
-    offset = (oh * 60 + om) * (m[9] === '-' ? -1 : 1);
-  }
+  // Absent parts are 0; the fraction is read as a decimal fraction of a second.
+  const [, year, month, day, hour = 0, minute = 0, second = 0, fraction = '', sign, offsetHours = 0, offsetMinutes = 0] = m;
   // Date.UTC maps years 0-99 to 1900-1999, so set the full date explicitly: setting only the year
   // afterwards would turn 0000-02-29 into 1900-02-29, which does not exist (1900 is no leap year).
   const date = new Date(0);
-  date.setUTCFullYear(year, month - 1, day);
-  date.setUTCHours(hour, minute, second, millis);
-  return date.getTime() - offset * 60_000;
+  date.setUTCFullYear(+year!, +month! - 1, +day!);
+  // A day or month out of range rolls the date over (2026-02-30 becomes March 2nd): not a date.
+  if (date.getUTCDate() != +day! || date.getUTCMonth() != +month! - 1 || +hour > 23 || +minute > 59 || +second > 59 || +offsetHours > 23 || +offsetMinutes > 59) return undefined;
+  date.setUTCHours(+hour, +minute, +second, Math.floor(+`0.${fraction}` * 1000));
+  return date.getTime() - (sign === '-' ? -1 : 1) * (+offsetHours * 60 + +offsetMinutes) * 60_000;
 }
 
 /**

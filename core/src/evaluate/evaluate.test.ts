@@ -129,7 +129,8 @@ describe('createFlagSet', () => {
   it('starts empty', () => {
     const set = createFlagSet();
     expect(set.keys()).toEqual([]);
-    expect(set.evaluateAll({ key: 'u1' })).toEqual({});
+    expect(set.evaluateAll({ key: 'u1' }).size).toBe(0);
+    expect(set.evaluateAll({ key: 'u1' }).toJSON()).toEqual({});
   });
 
   it('sees upserts and removals of flags, recompiling a replaced flag', () => {
@@ -168,11 +169,66 @@ describe('createFlagSet', () => {
   it('evaluates every flag with evaluateAll, errors included, with a null default', () => {
     const broken = flag('broken', { fallthrough: { variant: 'maybe' } });
     const set = createFlagSet({ flags: [base, dependent, broken] });
-    expect(set.evaluateAll({ key: 'u1', country: 'NL' })).toEqual({
+    expect(set.evaluateAll({ key: 'u1', country: 'NL' }).toJSON()).toEqual({
       base: { value: true, variant: 'true', reason: 'RULE_MATCH', ruleId: 'nl' },
       dependent: { value: true, variant: 'true', reason: 'FALLTHROUGH' },
       broken: { value: null, reason: 'ERROR', errorCode: 'MALFORMED_FLAG' },
     });
+  });
+
+  it('evaluateAll answers like a read-only map, serialises to a plain object, and keeps its values after the set changes', () => {
+    const set = createFlagSet({ flags: [base, dependent] });
+    const before = set.evaluateAll({ key: 'u1', country: 'NL' });
+    expect(before.size).toBe(2);
+    expect(before.has('base')).toBe(true);
+    expect(before.has('nope')).toBe(false);
+    expect(before.get('base')).toEqual({ value: true, variant: 'true', reason: 'RULE_MATCH', ruleId: 'nl' });
+    expect(before.get('nope')).toBeUndefined();
+    expect([...before.keys()]).toEqual(['base', 'dependent']);
+    expect([...before.values()].map((d) => d.reason)).toEqual(['RULE_MATCH', 'FALLTHROUGH']);
+    expect([...before].map(([key, d]) => `${key}:${d.reason}`)).toEqual(['base:RULE_MATCH', 'dependent:FALLTHROUGH']);
+    const seen: string[] = [];
+    before.forEach((d, key) => seen.push(`${key}:${String(d.value)}`));
+    expect(seen).toEqual(['base:true', 'dependent:true']);
+    expect(JSON.parse(JSON.stringify(before))).toEqual({
+      base: { value: true, variant: 'true', reason: 'RULE_MATCH', ruleId: 'nl' },
+      dependent: { value: true, variant: 'true', reason: 'FALLTHROUGH' },
+    });
+
+    // A replaced flag is swapped in place, a new one is appended, a removed one disappears; results
+    // handed out earlier do not change.
+    set.upsertFlag(flag('base', { fallthrough: { variant: 'false' } }));
+    expect(set.evaluateAll({ key: 'u1', country: 'US' }).get('base')?.variant).toBe('false');
+    set.upsertFlag(flag('extra', { fallthrough: { variant: 'true' } }));
+    const after = set.evaluateAll({ key: 'u1', country: 'US' });
+    expect([...after.keys()]).toEqual(['base', 'dependent', 'extra']);
+    expect(after.get('extra')?.value).toBe(true);
+    expect(after.get('dependent')?.reason).toBe('PREREQUISITE_FAILED');
+    set.removeFlag('base');
+    expect([...set.evaluateAll({ key: 'u1' }).keys()]).toEqual(['dependent', 'extra']);
+    expect([...before.keys()]).toEqual(['base', 'dependent']);
+    expect(before.get('base')?.reason).toBe('RULE_MATCH');
+    set.replace({ flags: [dependent] });
+    expect(set.evaluateAll({ key: 'u1' }).size).toBe(1);
+    expect(after.size).toBe(3);
+  });
+
+  it('evaluateAll buckets every flag as evaluate() does, whatever the salt length and the value (non-ASCII, empty, long)', () => {
+    // Salts of every length mod 4 leave every alignment pending; values of 0 to 3 bytes fit inside it.
+    const salts = ['a', 'ab', 'abc', 'abcd', 'abcde', 'é', 'x😀'];
+    const values = ['', 'u', 'ü', 'ab', 'abc', 'user-42', 'ユーザー-🚀-42', 'x'.repeat(300), 'é'.repeat(100)];
+    const rollout = (key: string, salt: string): FlagConfig =>
+      flag(key, { fallthrough: { rollout: { salt, variants: [{ variant: 'true', weight: 37_123 }, { variant: 'false', weight: 62_877 }] } } });
+    const flags = salts.map((salt, i) => rollout(`f${i}`, salt));
+    const set = createFlagSet({ flags });
+    for (const value of values) {
+      const all = set.evaluateAll({ key: value });
+      for (const f of flags) {
+        const salt = (f.fallthrough as { rollout: { salt: string } }).rollout.salt;
+        expect(all.get(f.key)?.variant, `${salt}/${value}`).toBe(bucket(salt, value) < 37_123 ? 'true' : 'false');
+        expect(all.get(f.key)).toEqual(set.evaluate(f.key, { key: value }, null));
+      }
+    }
   });
 
   it('recovers after an evaluation error: the next evaluation starts from a clean state', () => {

@@ -199,12 +199,15 @@ const notFound = (defaultValue: JsonValue): Detail => makeDetail(defaultValue, u
  */
 class Engine implements ClauseScope {
   declare targetKey: string | undefined;
+  /** Set while evaluateAll runs: rollouts hash through bucketFromCached (the context's value packed once). */
+  declare cached: boolean;
   declare private depth: number;
   declare private readonly flagFor: (key: string) => CompiledFlag | undefined;
   declare private readonly segmentFor: (key: string) => CompiledSegment | undefined;
 
   constructor(flagFor: (key: string) => CompiledFlag | undefined, segmentFor: (key: string) => CompiledSegment | undefined) {
     this.targetKey = undefined;
+    this.cached = false;
     this.depth = 0;
     this.flagFor = flagFor;
     this.segmentFor = segmentFor;
@@ -239,9 +242,9 @@ class Engine implements ClauseScope {
     const rules = flag.rules;
     for (let i = 0; i < rules.length; i++) {
       const rule = rules[i] as CompiledRule;
-      if (allMatch(rule.clauses, context, this)) return serve(rule.serve, context);
+      if (allMatch(rule.clauses, context, this)) return this.cached ? serveCached(rule.serve, context) : serve(rule.serve, context);
     }
-    return serve(flag.fallthrough, context);
+    return this.cached ? serveCached(flag.fallthrough, context) : serve(flag.fallthrough, context);
   }
 
   // Out of run(), so that run() stays small enough for the JIT to inline it.
@@ -321,6 +324,92 @@ export function evaluate(flag: FlagConfig | undefined, context: Context, options
   }
 }
 
+/**
+ * Every flag's {@link Detail} for one context, as {@link FlagSet.evaluateAll} returns it: a read-only
+ * map from flag key to detail, in the set's order. `JSON.stringify` writes it as `{ [key]: Detail }`.
+ * @example const all = set.evaluateAll({ key: 'u1' }); all.get('new-checkout')?.value; JSON.stringify(all)
+ */
+export interface FlagDetails extends Iterable<[string, Detail]> {
+  /** The number of flags. */
+  readonly size: number;
+  /** The detail of one flag, or undefined when the set has no such flag. */
+  get(key: string): Detail | undefined;
+  has(key: string): boolean;
+  keys(): IterableIterator<string>;
+  values(): IterableIterator<Detail>;
+  entries(): IterableIterator<[string, Detail]>;
+  forEach(callback: (detail: Detail, key: string) => void): void;
+  /** `{ [key]: Detail }`, a plain object (what `JSON.stringify` writes). */
+  toJSON(): Record<string, Detail>;
+}
+
+/**
+ * The keys of a set's flags in order and their positions: shared by every FlagDetails made until the
+ * set gains or loses a flag, so a result is one array of details, not a thousand-key object.
+ */
+interface KeyIndex {
+  readonly order: readonly string[];
+  readonly position: ReadonlyMap<string, number>;
+}
+
+class DetailsView implements FlagDetails {
+  declare private readonly index: KeyIndex;
+  declare private readonly details: readonly Detail[];
+
+  constructor(index: KeyIndex, details: readonly Detail[]) {
+    this.index = index;
+    this.details = details;
+  }
+
+  get size(): number {
+    return this.details.length;
+  }
+
+  get(key: string): Detail | undefined {
+    const i = this.index.position.get(key);
+    return i === undefined ? undefined : this.details[i];
+  }
+
+  has(key: string): boolean {
+    return this.index.position.has(key);
+  }
+
+  keys(): IterableIterator<string> {
+    return this.index.order.values();
+  }
+
+  values(): IterableIterator<Detail> {
+    return this.details.values();
+  }
+
+  *entries(): IterableIterator<[string, Detail]> {
+    const order = this.index.order;
+    for (let i = 0; i < order.length; i++) yield [order[i] as string, this.details[i] as Detail];
+  }
+
+  [Symbol.iterator](): IterableIterator<[string, Detail]> {
+    return this.entries();
+  }
+
+  forEach(callback: (detail: Detail, key: string) => void): void {
+    const order = this.index.order;
+    for (let i = 0; i < order.length; i++) callback(this.details[i] as Detail, order[i] as string);
+  }
+
+  // What console.log and util.inspect show in Node: the flags, not the view's internals.
+  [Symbol.for('nodejs.util.inspect.custom')](): Record<string, Detail> {
+    return this.toJSON();
+  }
+
+  toJSON(): Record<string, Detail> {
+    // In dictionary mode from the start: adding a thousand keys to `{}` walks V8's map-transition tree.
+    const out = Object.setPrototypeOf(Object.create(null), Object.prototype) as Record<string, Detail>;
+    const order = this.index.order;
+    for (let i = 0; i < order.length; i++) out[order[i] as string] = this.details[i] as Detail;
+    return out;
+  }
+}
+
 /** What a {@link FlagSet} is built from: an environment's flags and segments. */
 export interface FlagSetInit {
   readonly flags?: readonly FlagConfig[];
@@ -335,8 +424,8 @@ export interface FlagSetInit {
 export interface FlagSet {
   /** Evaluates `key` for `context`; `defaultValue` is served for unknown flags and errors. Never throws. */
   evaluate(key: string, context: Context, defaultValue: JsonValue, targetKey?: string): Detail;
-  /** Evaluates every flag for one context. */
-  evaluateAll(context: Context, targetKey?: string): Record<string, Detail>;
+  /** Evaluates every flag for one context: a read-only map from flag key to {@link Detail}. */
+  evaluateAll(context: Context, targetKey?: string): FlagDetails;
   get(key: string): FlagConfig | undefined;
   keys(): string[];
   segments(): Segment[];
@@ -368,6 +457,10 @@ const segmentEntry = (segment: Segment): SegmentEntry => ({ key: segment.key, co
 export function createFlagSet(init: FlagSetInit = {}): FlagSet {
   let flags = new Map<string, FlagEntry>();
   let segments = new Map<string, SegmentEntry>();
+  // evaluateAll's view of `flags`: the entries in order and their key index, rebuilt after a flag is
+  // added or removed (a replaced flag is swapped in place; results already handed out keep theirs).
+  let listed: FlagEntry[] | undefined;
+  let index: KeyIndex = { order: [], position: new Map() };
 
   const compiledFlag = (entry: FlagEntry): CompiledFlag => (entry.compiled ??= compileFlag(entry.config));
   const engine = new Engine(
@@ -381,9 +474,19 @@ export function createFlagSet(init: FlagSetInit = {}): FlagSet {
     },
   );
 
+  const listing = (): FlagEntry[] => {
+    if (listed === undefined) {
+      listed = [...flags.values()];
+      const order = listed.map((entry) => entry.key);
+      index = { order, position: new Map(order.map((key, i) => [key, i])) };
+    }
+    return listed;
+  };
+
   const replace = (next: FlagSetInit): void => {
     flags = new Map((next.flags ?? []).map((f) => [f.key, flagEntry(f)]));
     segments = new Map((next.segments ?? []).map((s) => [s.key, segmentEntry(s)]));
+    listed = undefined;
   };
   replace(init);
 
@@ -393,43 +496,45 @@ export function createFlagSet(init: FlagSetInit = {}): FlagSet {
       return entry === undefined ? notFound(defaultValue) : engine.evaluate(entry.compiled ?? compiledFlag(entry), context, defaultValue, targetKey);
     },
     evaluateAll(context, targetKey) {
-      // A plain object, but in dictionary mode from the start: adding a thousand keys to `{}` walks V8's
-      // shared map-transition tree, and when other code has built objects with the same keys in the
-      // same order (a peer SDK's config, a parsed copy of an earlier result) that walk can cost 8x more.
-      const result = Object.setPrototypeOf(Object.create(null), Object.prototype) as Record<string, Detail>;
+      const entries = listing();
+      const details = new Array<Detail>(entries.length);
       const ctx: Context = context !== null && typeof context === 'object' ? context : {};
+      engine.cached = true;
       try {
-        // values(), not entries(): destructuring [key, entry] pairs costs more than evaluating most flags.
-        for (const entry of flags.values()) {
+        for (let i = 0; i < entries.length; i++) {
+          const entry = entries[i] as FlagEntry;
           const flag = entry.compiled ?? compiledFlag(entry);
           const plain = flag.plain;
-          let detail: Detail;
           if (plain === undefined) {
-            detail = engine.evaluate(flag, ctx, null, targetKey);
+            details[i] = engine.evaluate(flag, ctx, null, targetKey);
           } else {
-            // What engine.evaluate does for a plain flag, with the context's value encoded once.
+            // What engine.evaluate does for a plain flag, without its bookkeeping.
             try {
-              detail = serveCached(plain, ctx);
+              details[i] = serveCached(plain, ctx);
             } catch {
-              detail = makeDetail(null, undefined, 'ERROR', undefined, 'GENERAL');
+              details[i] = makeDetail(null, undefined, 'ERROR', undefined, 'GENERAL');
             }
           }
-          result[entry.key] = detail;
         }
       } finally {
+        engine.cached = false;
         forgetCachedValue();
       }
-      return result;
+      return new DetailsView(index, details);
     },
     get: (key) => flags.get(key)?.config,
     keys: () => [...flags.keys()],
     flags: () => [...flags.values()].map((e) => e.config),
     segments: () => [...segments.values()].map((e) => e.config),
     upsertFlag(flag) {
-      flags.set(flag.key, flagEntry(flag));
+      const entry = flagEntry(flag);
+      const position = listed === undefined ? undefined : index.position.get(flag.key);
+      if (position === undefined) listed = undefined;
+      else (listed as FlagEntry[])[position] = entry;
+      flags.set(flag.key, entry);
     },
     removeFlag(key) {
-      flags.delete(key);
+      if (flags.delete(key)) listed = undefined;
     },
     upsertSegment(segment) {
       segments.set(segment.key, segmentEntry(segment));

@@ -11,6 +11,6 @@ export { OPERATORS } from '../model/operators.js';
 export { bucket, bucketer, BUCKETS } from '../bucketing/bucket.js';
 export { hashTargetKey, TARGET_HASH_SEEDS } from '../bucketing/target-hash.js';
 export type { Detail, Reason, ErrorCode } from './detail.js';
-export { evaluate, createFlagSet, MAX_DEPTH, type EvaluateOptions, type FlagSet, type FlagSetInit, type Lookup } from './evaluate.js';
+export { evaluate, createFlagSet, MAX_DEPTH, type EvaluateOptions, type FlagDetails, type FlagSet, type FlagSetInit, type Lookup } from './evaluate.js';
 export { evaluateCompact } from './compact.js';
 export { toOpenFeatureResolution, toSwitchyardContext, type OpenFeatureResolution } from './openfeature.js';

@@ -192,10 +192,11 @@ describe('evaluation never throws', () => {
         const set = createFlagSet({ flags, segments });
         expect(set.evaluate(key, ctx, defaultValue as JsonValue)).toEqual(detail);
         const all = set.evaluateAll(ctx);
-        expect(Object.keys(all).sort()).toEqual(flags.map((f) => f.key).sort());
+        expect([...all.keys()].sort()).toEqual(flags.map((f) => f.key).sort());
+        expect(Object.keys(all.toJSON()).sort()).toEqual(flags.map((f) => f.key).sort());
         for (const f of flags) {
           const expected = evaluate(f, ctx, { flags: flagMap, segments: segmentMap });
-          expect(all[f.key]).toEqual(expected);
+          expect(all.get(f.key)).toEqual(expected);
           checkDetail(expected, f, ctx, null);
           // The compact evaluator agrees, with the context's key as the target key and with another.
           expect(evaluateCompact(f, ctx, { flags: flagMap, segments: segmentMap })).toEqual(expected);
@@ -266,10 +267,50 @@ describe('evaluation never throws', () => {
             const options = { ...lookups, defaultValue: defaultValue as JsonValue };
             expect(evaluateCompact(lookups.flags.get(k), ctx as Context, options)).toEqual(evaluate(lookups.flags.get(k), ctx as Context, options));
           }
-          for (const detail of Object.values(set.evaluateAll(ctx as Context))) expect(REASONS.has(detail.reason)).toBe(true);
+          for (const detail of set.evaluateAll(ctx as Context).values()) expect(REASONS.has(detail.reason)).toBe(true);
         },
       ),
       { numRuns: 500 },
+    );
+  });
+});
+
+describe('the compact evaluator\'s own clause matchers', () => {
+  // Values of every kind an operator reads, so that clauses of each operator both match and miss:
+  // numbers (NaN, -0 and infinities too), ISO dates, versions, regexes (one invalid), and lists of
+  // more than 8 values, where the fast evaluator compares through a Set instead of with ===.
+  const value = fc.oneof(
+    fc.constantFrom('NL', 'nl', 'N', 'L', 'ana@acme.io', '@acme.io', 'acme', '', '0', '1', 'true'),
+    fc.constantFrom('2026-01-01', '2026-01-01T12:00:00Z', '2025-12-31T23:59:59.999-01:00', '2026-02-29', '2024-02-29T00:00'),
+    fc.constantFrom('1.2.3', '1.2.3-rc.1', '1.2.3-rc.2', '1.10.0', '2.0.0+build', '1.2', 'v1.2.3'),
+    fc.constantFrom('^[a-z]+$', 'acme\\.io$', '^N', '(', '[0-9]{2}'),
+    fc.constantFrom(0, -0, 1, -1, 0.5, 1767225600000, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY),
+    fc.constant(Number.NaN),
+    fc.integer({ min: -3, max: 3 }),
+    fc.boolean(),
+    // Not a scalar: never compared, even with itself.
+    fc.constant(1n as unknown as number),
+  );
+  const anyOp = fc.constantFrom(...(Object.keys(OPERATORS) as Clause['op'][]).filter((op) => op !== 'inSegment'), 'toString' as Clause['op'], 'constructor' as Clause['op']);
+  const clauseOf = fc.record({
+    attribute: fc.constantFrom('a', 'b'),
+    op: anyOp,
+    values: fc.oneof(fc.array(value, { maxLength: 3 }), fc.array(value, { minLength: 8, maxLength: 12 })) as fc.Arbitrary<ClauseValue[]>,
+    negate: fc.boolean(),
+  });
+  const attributes = fc.record({ a: fc.oneof(value, fc.array(value, { maxLength: 3 }), fc.constantFrom(null, undefined, {}, [Number.NaN])), b: value }, { requiredKeys: [] });
+
+  it('match exactly as the fast evaluator\'s, operator by operator', () => {
+    fc.assert(
+      fc.property(fc.array(clauseOf, { minLength: 1, maxLength: 2 }), attributes, (clauses, ctx) => {
+        const flag = booleanFlag('ops', { fallthrough: { variant: 'false' }, rules: [{ id: 'r', clauses, serve: { variant: 'true' } }] });
+        const segment: Segment = { key: 's0', name: 's0', included: [], excluded: [], rules: [{ clauses }] } as unknown as Segment;
+        const viaSegment = booleanFlag('seg', { fallthrough: { variant: 'false' }, rules: [{ id: 'r', clauses: [{ attribute: 'x', op: 'inSegment', values: ['s0'] }], serve: { variant: 'true' } }] });
+        const options = { segments: new Map([['s0', segment]]) };
+        expect(evaluateCompact(flag, ctx as Context)).toEqual(evaluate(flag, ctx as Context));
+        expect(evaluateCompact(viaSegment, ctx as Context, options)).toEqual(evaluate(viaSegment, ctx as Context, options));
+      }),
+      { numRuns: 3000 },
     );
   });
 });

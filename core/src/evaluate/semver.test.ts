@@ -1,5 +1,6 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { compareSemver, parseSemver, type SemVer } from './semver.js';
+import { compareSemver, parseSemver, semverKey, type SemVer } from './semver.js';
 
 function v(text: string): SemVer {
   const parsed = parseSemver(text);
@@ -117,5 +118,33 @@ describe('compareSemver', () => {
       expect(cmp(a, a)).toBe(0);
       for (const b of versions) expect(cmp(a, b)).toBe(-cmp(b, a) || 0);
     }
+  });
+});
+
+describe('semverKey', () => {
+  const sign = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+  // Versions built from few pieces, so that random pairs often share a core or a pre-release prefix.
+  const numeric = fc.oneof(fc.constantFrom('0', '1', '2', '9', '10', '11', '99', '100', '18446744073709551616'), fc.bigInt({ min: 0n, max: 10n ** 30n }).map(String));
+  const alphanumeric = fc.oneof(fc.constantFrom('a', 'alpha', 'alpha0', 'b', 'beta', 'rc', 'x-y', '-', '--', '0a', 'A', 'Z', 'z'), fc.stringMatching(/^[0-9A-Za-z-]{0,4}[A-Za-z-][0-9A-Za-z-]{0,4}$/));
+  const version = fc
+    .tuple(numeric, numeric, numeric, fc.array(fc.oneof(numeric, alphanumeric), { maxLength: 4 }), fc.option(fc.constantFrom('b', 'build.5', '001')))
+    .map(([major, minor, patch, pre, build]) => `${major}.${minor}.${patch}${pre.length > 0 ? `-${pre.join('.')}` : ''}${build === null ? '' : `+${build}`}`);
+
+  it('orders versions as compareSemver does', () => {
+    fc.assert(
+      fc.property(version, version, (a, b) => {
+        expect(sign(semverKey(a)!, semverKey(b)!)).toBe(compareSemver(v(a), v(b)));
+      }),
+      { numRuns: 20_000 },
+    );
+  });
+
+  it('is undefined exactly when parseSemver is', () => {
+    fc.assert(
+      fc.property(fc.oneof(version, fc.string({ maxLength: 12 }), fc.anything()), (text) => {
+        expect(semverKey(text) === undefined).toBe(typeof text !== 'string' || parseSemver(text) === undefined);
+      }),
+      { numRuns: 5_000 },
+    );
   });
 });

@@ -6,8 +6,8 @@ export interface SemVer {
   readonly prerelease: readonly string[];
 }
 
-const SEMVER =
-  /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-((?:0|[1-9]\d*|\d*[A-Za-z-][0-9A-Za-z-]*)(?:\.(?:0|[1-9]\d*|\d*[A-Za-z-][0-9A-Za-z-]*))*))?(?:\+[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?$/;
+// Case-insensitive only so that [a-z] covers A-Z: the grammar has no other letters.
+const SEMVER = /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-((?:0|[1-9]\d*|\d*[a-z-][\da-z-]*)(?:\.(?:0|[1-9]\d*|\d*[a-z-][\da-z-]*))*))?(?:\+[\da-z-]+(?:\.[\da-z-]+)*)?$/i;
 
 /**
  * Parses a version by the Semantic Versioning 2.0.0 grammar; anything else is `undefined`.
@@ -54,4 +54,19 @@ export function compareSemver(a: SemVer, b: SemVer): number {
     if (c !== 0) return c;
   }
   return ap.length === bp.length ? 0 : ap.length < bp.length ? -1 : 1;
+}
+
+// A numeric identifier as its length, then its digits: with no leading zeros, a longer one is larger.
+const lengthFirst = (digits: string): string => String.fromCharCode(digits.length) + digits;
+
+/**
+ * A version as a string whose order (`<`, `===`, `>`) is semver precedence, or `undefined` when it is
+ * not one: what the compact evaluator compares, instead of {@link compareSemver}. Numeric parts are
+ * prefixed with their length; a pre-release identifier with \x01 (numeric) or \x02 (alphanumeric),
+ * which sort below every identifier character; a release ends in \x03, above any pre-release.
+ * @example semverKey('1.0.0-alpha')! < semverKey('1.0.0')! // true
+ */
+export function semverKey(text: unknown): string | undefined {
+  const m = typeof text == 'string' && text.length <= 256 ? SEMVER.exec(text) : null;
+  return m ? lengthFirst(m[1]!) + lengthFirst(m[2]!) + lengthFirst(m[3]!) + (m[4] ? m[4].split('.').map((id) => (NUMERIC.test(id) ? `\x01${lengthFirst(id)}` : `\x02${id}`)).join('') : '\x03') : undefined;
 }

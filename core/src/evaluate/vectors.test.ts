@@ -68,7 +68,7 @@ for (const file of evaluationFiles) {
       expect(evaluate(flags.get(key), context, { flags, segments, defaultValue })).toEqual(expected);
       expect(evaluateCompact(flags.get(key), context, { flags, segments, defaultValue })).toEqual(expected);
       expect(set.evaluate(key, context, defaultValue)).toEqual(expected);
-      if (defaultValue === null && flags.has(key)) expect(set.evaluateAll(context)[key]).toEqual(expected);
+      if (defaultValue === null && flags.has(key)) expect(set.evaluateAll(context).get(key)).toEqual(expected);
     });
   });
 }

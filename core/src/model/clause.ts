@@ -17,7 +17,8 @@ export type ClauseValue = string | number | boolean;
  */
 export const ClauseSchema = z
   .object({
-    attribute: z.string().min(1).max(256),
+    // '#key' is what browsers receive instead of `key` in clauses that list keys (see protocol/client-view.ts).
+    attribute: z.string().min(1).max(256).refine((a) => a !== '#key', 'is reserved (browsers get the hashed context key under this name)'),
     op: OperatorSchema,
     values: z.array(z.union([z.string().max(4096), z.number().finite(), z.boolean()])).max(10_000),
     negate: z.boolean().optional(),

@@ -1,7 +1,12 @@
+import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import type { Change, ChangeNotifier } from './changes.js';
+import { peerQuestion, type PeerAnswers, type PeerQuestion, type ReplicaPeers } from './peers.js';
 
 const CHANNEL = 'switchyard:changes';
+/** Questions to every replica; each answers on the asker's own channel. */
+const QUESTIONS = 'switchyard:peers';
+const answersChannel = (replica: string): string => `switchyard:peers:${replica}`;
 
 export interface RedisNotifierOptions {
   readonly url: string;
@@ -12,8 +17,11 @@ export interface RedisNotifierOptions {
   readonly onError?: (error: unknown) => void;
 }
 
-/** A change notifier shared by replicas through Redis pub/sub, plus what health checks need. */
-export interface RedisNotifier extends ChangeNotifier {
+/**
+ * A change notifier shared by replicas through Redis pub/sub, the questions replicas ask each other
+ * (see peers.ts), and what health checks need.
+ */
+export interface RedisNotifier extends ChangeNotifier, ReplicaPeers {
   ping(timeoutMs: number): Promise<void>;
   close(): Promise<void>;
 }
@@ -21,6 +29,13 @@ export interface RedisNotifier extends ChangeNotifier {
 interface Envelope {
   readonly origin: string;
   readonly change: Change;
+}
+
+interface Asking {
+  readonly answers: unknown[];
+  /** How many other replicas got the question: unknown until PUBLISH answers. */
+  expected: number | undefined;
+  finish(asked: number | null): void;
 }
 
 function isChange(value: unknown): value is Change {
@@ -42,10 +57,34 @@ export function createRedisNotifier(options: RedisNotifierOptions): RedisNotifie
   const report = (error: unknown): void => options.onError?.(error);
   publisher.on('error', report);
   subscriber.on('error', report);
-  subscriber.subscribe(CHANNEL).catch(report);
+  const ownAnswers = answersChannel(options.replica);
+  subscriber.subscribe(CHANNEL, QUESTIONS, ownAnswers).catch(report);
+  const asking = new Map<string, Asking>();
+  let answerer: ((question: PeerQuestion) => Promise<unknown>) | undefined;
+
+  const onQuestion = (text: string): void => {
+    const envelope = JSON.parse(text) as { id?: unknown; origin?: unknown; question?: unknown };
+    const question = peerQuestion(envelope.question);
+    if (envelope.origin === options.replica || typeof envelope.origin !== 'string' || typeof envelope.id !== 'string' || question === undefined) return;
+    const { id, origin } = envelope as { id: string; origin: string };
+    // A replica that cannot answer (still starting) says so at once rather than let the asker wait.
+    const answering = answerer === undefined ? Promise.resolve(null) : answerer(question).catch((error: unknown) => (report(error), null));
+    void answering.then((answer) => publisher.publish(answersChannel(origin), JSON.stringify({ id, from: options.replica, answer }))).catch(report);
+  };
+
+  const onAnswer = (text: string): void => {
+    const envelope = JSON.parse(text) as { id?: unknown; answer?: unknown };
+    const entry = typeof envelope.id === 'string' ? asking.get(envelope.id) : undefined;
+    if (entry === undefined) return;
+    entry.answers.push(envelope.answer);
+    if (entry.expected !== undefined && entry.answers.length >= entry.expected) entry.finish(entry.expected);
+  };
+
   subscriber.on('message', (channel: string, text: string) => {
-    if (channel !== CHANNEL) return;
     try {
+      if (channel === QUESTIONS) return onQuestion(text);
+      if (channel === ownAnswers) return onAnswer(text);
+      if (channel !== CHANNEL) return;
       const envelope = JSON.parse(text) as Envelope;
       if (envelope.origin === options.replica || !isChange(envelope.change)) return;
       options.local.publish(envelope.change);
@@ -61,6 +100,40 @@ export function createRedisNotifier(options: RedisNotifierOptions): RedisNotifie
       publisher.publish(CHANNEL, JSON.stringify(envelope)).catch(report);
     },
     subscribe: (listener) => options.local.subscribe(listener),
+    ask(question, timeoutMs) {
+      const id = randomUUID();
+      return new Promise<PeerAnswers>((resolve) => {
+        const entry: Asking = {
+          answers: [],
+          expected: undefined,
+          finish(asked) {
+            clearTimeout(timer);
+            asking.delete(id);
+            resolve({ asked, answers: entry.answers });
+          },
+        };
+        const timer = setTimeout(() => entry.finish(entry.expected ?? null), timeoutMs);
+        timer.unref();
+        asking.set(id, entry);
+        publisher.publish(QUESTIONS, JSON.stringify({ id, origin: options.replica, question })).then(
+          (receivers) => {
+            // PUBLISH counts every subscriber that got it, this replica's own among them when subscribed.
+            entry.expected = Math.max(0, receivers - (subscriber.status === 'ready' ? 1 : 0));
+            if (entry.answers.length >= entry.expected) entry.finish(entry.expected);
+          },
+          (error: unknown) => {
+            report(error);
+            entry.finish(null);
+          },
+        );
+      });
+    },
+    answer(handler) {
+      answerer = handler;
+      return () => {
+        if (answerer === handler) answerer = undefined;
+      };
+    },
     async ping(timeoutMs) {
       let timer: NodeJS.Timeout | undefined;
       try {
@@ -70,6 +143,7 @@ export function createRedisNotifier(options: RedisNotifierOptions): RedisNotifie
       }
     },
     async close() {
+      for (const entry of [...asking.values()]) entry.finish(entry.expected ?? null);
       publisher.disconnect();
       subscriber.disconnect();
     },

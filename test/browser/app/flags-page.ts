@@ -24,9 +24,10 @@ window.flags = flags;
 window.renders = [];
 
 function render(why: string): void {
-  const details = flags.all();
+  const all = flags.all();
+  const details = all.toJSON();
   const values: Record<string, unknown> = {};
-  for (const key of Object.keys(details)) values[key] = flags.detail(key).value;
+  for (const key of all.keys()) values[key] = flags.detail(key).value;
   if (config.track !== undefined) flags.track(config.track, { latencyMs: 12 });
   const out: Render = { why, at: performance.now(), source: flags.source, revision: flags.revision, values, details };
   window.renders.push(out);

@@ -13,6 +13,7 @@ import {
   commitFlagEnvironmentChangeIfUnchanged,
   environmentExists,
   existingSegments,
+  type FlagEnvironmentChange,
   findFlag,
   flagEnvironmentRecord,
   lockFlagEnvironment,
@@ -168,7 +169,7 @@ export function createFlagEnvironmentService(deps: FlagEnvironmentServiceDeps): 
   const write = async (
     trx: Transaction<Database>,
     before: FlagEnvironmentRecord,
-    change: { config: EnvironmentConfig; killed: Omit<Kill, 'revision'> | null },
+    change: { config: EnvironmentConfig; killed: FlagEnvironmentChange['killed'] },
     action: Action,
     actor: Actor,
     reason: string | null = null,
@@ -214,7 +215,7 @@ export function createFlagEnvironmentService(deps: FlagEnvironmentServiceDeps): 
     expectedVersion: number | undefined,
     action: Action,
     actor: Actor,
-    next: (flag: FlagRecord, row: FlagEnvironmentRecord) => { config: EnvironmentConfig; segments: readonly string[]; killed?: Omit<Kill, 'revision'> | null } | undefined,
+    next: (flag: FlagRecord, row: FlagEnvironmentRecord) => { config: EnvironmentConfig; segments: readonly string[]; killed?: FlagEnvironmentChange['killed'] } | undefined,
     reason: string | null = null,
   ): Promise<Committed | undefined> => {
     const attempt = async (flag: FlagRecord, row: FlagEnvironmentRecord): Promise<Committed | undefined> => {

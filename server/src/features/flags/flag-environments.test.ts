@@ -92,6 +92,8 @@ describe('environment configs', () => {
       [{ ...ON, rules: [{ id: 'r', clauses: [{ attribute: 'age', op: 'gt', values: ['old'] }], serve: { variant: 'true' } }] }, 'rules[0].clauses[0].values[0]'],
       [{ ...ON, rules: [{ id: 'r', clauses: [{ attribute: 'key', op: 'inSegment', values: ['no-such-segment'] }], serve: { variant: 'true' } }] }, 'rules[0].clauses[0].values[0]'],
       [{ ...ON, targets: [{ variant: 'true', values: 'qa-1' }] }, 'targets[0].values'],
+      // Reserved for the hashed key browsers receive (core's clientView).
+      [{ ...ON, rules: [{ id: 'r', clauses: [{ attribute: '#key', op: 'eq', values: ['x'] }], serve: { variant: 'true' } }] }, 'rules[0].clauses[0].attribute'],
       [{ ...ON, prerequisites: [{ flag: 'ghost', variant: 'true' }] }, 'prerequisites[0].flag'],
       [{ ...ON, prerequisites: [{ flag: 'env-invalid', variant: 'true' }] }, 'prerequisites[0].flag'],
       [{ ...ON, colour: 'red' }, ''],
@@ -251,6 +253,8 @@ describe('kill and restore', () => {
     expect(edit.json()).toMatchObject({ state: 'killed' });
     const slider = await server.api('POST', url('payments-v2', 'production', '/rollout'), { percentage: 10 });
     expect(slider.json()).toMatchObject({ warnings: ['flag is killed in production'], state: 'killed' });
+    // ...and the kill they keep is the one recorded: same reason, actor and revision, not the edit's.
+    expect((await server.api('GET', url('payments-v2'))).json()).toMatchObject({ killed: { reason: 'INC-4711 error rate', revision: body.revision } });
 
     const restore = await server.api('POST', url('payments-v2', 'production', '/restore'), { reason: 'INC-4711 mitigated' }, { token: responder });
     expect(restore.statusCode, restore.body).toBe(200);

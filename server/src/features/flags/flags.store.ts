@@ -211,8 +211,11 @@ export async function updateFlag(
 /** A change to one environment row and the audit entry that records it. */
 export interface FlagEnvironmentChange {
   readonly config: EnvironmentConfig;
-  /** The kill to record, without its revision (filled in with the revision this change gets), or null. */
-  readonly killed: Omit<Kill, 'revision'> | null;
+  /**
+   * The kill to record, or null. A new kill comes without its revision and gets the one this change
+   * takes; a kill the row already had keeps its own (an edit of a killed flag is not a new kill).
+   */
+  readonly killed: (Omit<Kill, 'revision'> & { readonly revision?: number }) | null;
   readonly action: string;
   readonly actor: Actor;
   readonly reason: string | null;
@@ -251,7 +254,7 @@ export async function commitFlagEnvironmentChange(
     ), changed AS (
       UPDATE flag_environments AS fe
       SET config = ${json(change.config)}::jsonb,
-          killed = CASE WHEN ${killed}::jsonb IS NULL THEN NULL ELSE ${killed}::jsonb || jsonb_build_object('revision', rev.revision) END,
+          killed = CASE WHEN ${killed}::jsonb IS NULL THEN NULL ELSE jsonb_build_object('revision', rev.revision) || ${killed}::jsonb END,
           version = fe.version + 1,
           updated_at = ${now},
           updated_revision = rev.revision
@@ -296,7 +299,7 @@ export async function commitFlagEnvironmentChangeIfUnchanged(
     ), changed AS (
       UPDATE flag_environments AS fe
       SET config = ${json(change.config)}::jsonb,
-          killed = CASE WHEN ${killed}::jsonb IS NULL THEN NULL ELSE ${killed}::jsonb || jsonb_build_object('revision', rev.revision) END,
+          killed = CASE WHEN ${killed}::jsonb IS NULL THEN NULL ELSE jsonb_build_object('revision', rev.revision) || ${killed}::jsonb END,
           version = fe.version + 1,
           updated_at = ${now},
           updated_revision = rev.revision

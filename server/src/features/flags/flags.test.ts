@@ -121,6 +121,19 @@ describe('creating flags', () => {
     const later = await createFlag(server, 'after-env');
     expect(Object.keys(later.environments as object)).toContain('qa');
   });
+
+  it('gives every flag a config in an environment created while the flags are being created', async () => {
+    // Both writes take the revision counter's row lock before reading the other table, so whichever
+    // commits second sees the first (READ COMMITTED takes a new snapshot per statement).
+    const keys = Array.from({ length: 12 }, (_, i) => `race-${i}`);
+    const writes = keys.map((key) => server.api('POST', '/api/v1/flags', { key, kind: 'operational', owner: 'team-a' }));
+    writes.splice(6, 0, server.api('POST', '/api/v1/environments', { key: 'race-env' }));
+    expect((await Promise.all(writes)).map((res) => res.statusCode)).toEqual([...keys.slice(0, 6).map(() => 201), 201, ...keys.slice(6).map(() => 201)]);
+    for (const key of keys) {
+      const flag = flagOf((await server.api('GET', `/api/v1/flags/${key}`)).body);
+      expect(Object.keys(flag.environments), key).toContain('race-env');
+    }
+  });
 });
 
 describe('reading flags', () => {

@@ -1,4 +1,4 @@
-import { hashTargetKey, segmentReferences, type ConfigSnapshot, type FlagConfig, type Segment } from '@switchyard/core';
+import { clientView, segmentReferences, type ConfigSnapshot, type FlagConfig, type Segment } from '@switchyard/core';
 import type { Kysely } from 'kysely';
 import type { Database } from '../../db/schema.js';
 import type { RevisionTracker } from '../../plugins/revisions.js';
@@ -57,13 +57,12 @@ function reachableSegments(flags: readonly FlagConfig[], segments: readonly Segm
 
 /**
  * What a browser may see: client-side flags only (the store already filtered), the segments they use,
- * and target/segment key lists replaced by hashes, so a bundle does not list user ids in the clear.
+ * and key lists (targets, segments, `key in [...]` clauses) replaced by hashes (core's clientView), so
+ * a page does not list user ids in the clear.
  */
 export function clientSnapshot(environment: string, state: EnvironmentState): ConfigSnapshot {
   const salt = keyHashSalt(environment);
-  const hash = (keys: readonly string[]): string[] => keys.map((k) => hashTargetKey(salt, k));
-  const flags = state.flags.map((flag) => ({ ...flag, targets: flag.targets.map((t) => ({ variant: t.variant, values: hash(t.values) })) }));
-  const segments = reachableSegments(flags, state.segments).map((s) => ({ ...s, included: hash(s.included), excluded: hash(s.excluded) }));
+  const { flags, segments } = clientView(state.flags, reachableSegments(state.flags, state.segments), salt);
   return { environment, revision: state.revision, flags, segments, keyHashSalt: salt };
 }
 

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import type { Database } from '../../db/schema.js';
 import { json } from '../../db/values.js';
 import { ApiError } from '../../errors.js';
-import type { StreamHub } from './stream.hub.js';
+import type { SdkFleet } from './fleet.js';
 
 /** Longest a write may wait for SDK acknowledgements. */
 export const MAX_WAIT_FOR_SDKS_MS = 30_000;
@@ -32,11 +32,11 @@ function operatorsIn(body: unknown): Set<string> {
 /**
  * Provable propagation for every write: with `?waitForSdks=<ms>`, a successful write that answered a
  * `revision` waits until every connected SDK of the affected environment (all, for environment-
- * independent writes) acknowledged it, or until the timeout; the response gets `propagation` and the
- * audit rows of that revision record it. Writes of rules also warn about connected SDKs whose protocol
- * is too old for the operators used.
+ * independent writes), on every replica, acknowledged it, or until the timeout; the response gets
+ * `propagation` and the audit rows of that revision record it. Writes of rules also warn about
+ * connected SDKs whose protocol is too old for the operators used.
  */
-export function installPropagation(app: FastifyInstance, deps: { hub: StreamHub; db: Kysely<Database> }): void {
+export function installPropagation(app: FastifyInstance, deps: { fleet: SdkFleet; db: Kysely<Database> }): void {
   const preValidation: preValidationAsyncHookHandler = async (request) => {
     if (request.method === 'GET' || request.method === 'HEAD' || request.method === 'OPTIONS') return;
     const raw = (request.query as Record<string, unknown> | undefined)?.waitForSdks;
@@ -55,7 +55,7 @@ export function installPropagation(app: FastifyInstance, deps: { hub: StreamHub;
     if (typeof env === 'string') {
       const ops = operatorsIn(request.body);
       if (ops.size > 0) {
-        const old = deps.hub.sdksThatCannotEvaluate(env, ops);
+        const old = await deps.fleet.sdksThatCannotEvaluate(env, ops);
         if (old.length > 0) {
           const existing = Array.isArray(body.warnings) ? (body.warnings as unknown[]) : [];
           result = {
@@ -65,7 +65,7 @@ export function installPropagation(app: FastifyInstance, deps: { hub: StreamHub;
               {
                 code: 'SDK_PROTOCOL_TOO_OLD',
                 message: `${old.length} connected SDK(s) speak a protocol too old for these operators; they serve this flag's off variant (reason ERROR) until upgraded`,
-                sdks: old.map((c) => ({ id: c.id, sdk: `${c.sdk.name}/${c.sdk.version}`, protocol: c.protocol, keyName: c.keyName, instance: c.instance })),
+                sdks: old.map((c) => ({ id: c.id, sdk: `${c.sdk.name}/${c.sdk.version}`, protocol: c.protocol, keyName: c.keyName, instance: c.instance, replica: c.replica })),
               },
             ],
           };
@@ -75,7 +75,7 @@ export function installPropagation(app: FastifyInstance, deps: { hub: StreamHub;
     const raw = (request.query as Record<string, unknown> | undefined)?.waitForSdks;
     const revision = body.revision;
     if (raw === undefined || typeof revision !== 'number') return result;
-    const propagation = await deps.hub.waitForAcks(environments, revision, WaitSchema.parse(raw));
+    const propagation = await deps.fleet.waitForAcks(environments, revision, WaitSchema.parse(raw));
     try {
       await deps.db.updateTable('audit_log').set({ propagation: json(propagation) }).where('revision', '=', revision).execute();
     } catch (error) {

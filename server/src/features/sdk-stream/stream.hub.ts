@@ -115,6 +115,13 @@ interface AckWaiter {
 
 const PING_INTERVAL_MS = 25_000;
 
+/** The lowest stream protocol that can evaluate every one of `operators` (unknown ones: none can). */
+export function protocolNeededFor(operators: ReadonlySet<string>): number {
+  let needed = 0;
+  for (const op of operators) needed = Math.max(needed, (OPERATORS as Record<string, number>)[op as Operator] ?? Number.MAX_SAFE_INTEGER);
+  return needed;
+}
+
 function lagsBehind(connection: Connection, revision: number): boolean {
   return (connection.appliedRevision ?? 0) < revision;
 }
@@ -387,8 +394,7 @@ export class StreamHub {
 
   /** SDKs of `environment` whose protocol is older than what `operators` need. */
   sdksThatCannotEvaluate(environment: string, operators: ReadonlySet<string>): ConnectionInfo[] {
-    let needed = 0;
-    for (const op of operators) needed = Math.max(needed, (OPERATORS as Record<string, number>)[op as Operator] ?? Number.MAX_SAFE_INTEGER);
+    const needed = protocolNeededFor(operators);
     return this.connections(environment).filter((c) => c.protocol < needed);
   }
 

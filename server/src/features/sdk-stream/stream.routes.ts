@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { ApiError } from '../../errors.js';
 import { parse } from '../../http.js';
 import { bearerOf, type KeyResolver, type Principal } from '../../plugins/auth.js';
+import type { SdkFleet } from './fleet.js';
 import type { Connection, StreamHub } from './stream.hub.js';
 
 /** How long a new socket may take to say hello. */
@@ -184,11 +185,11 @@ export const streamRoutes: FastifyPluginAsync<StreamRoutesOptions> = async (app,
 
 const ConnectionsQuerySchema = z.object({ env: z.string().min(1).max(64).optional() }).strict();
 
-/** `GET /api/v1/sdk/connections`: who is connected, at which revision, how far behind. */
-export const connectionsRoutes: FastifyPluginAsync<{ connections: (environment?: string) => Promise<unknown[]> }> = async (app, { connections }) => {
+/** `GET /api/v1/sdk/connections`: who is connected to any replica, at which revision, how far behind. */
+export const connectionsRoutes: FastifyPluginAsync<{ fleet: SdkFleet }> = async (app, { fleet }) => {
   app.get('/connections', { config: { permission: 'read' } }, async (request) => {
     const query = parse(ConnectionsQuerySchema, request.query, 'query');
-    const list = await connections(query.env);
-    return { connections: list, total: list.length };
+    const { connections, replicas } = await fleet.connections(query.env);
+    return { connections, total: connections.length, replica: fleet.replica, replicas };
   });
 };
