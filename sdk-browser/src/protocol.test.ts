@@ -6,7 +6,9 @@ import { LATENCY_BUCKETS_MS, PROTOCOL_VERSION, SDK_INFO } from './protocol.js';
 // protocol.ts repeats a few of core's constants (core keeps them beside zod); they must not drift.
 describe('sdk-browser protocol constants', () => {
   it('equal core', () => {
-    expect(PROTOCOL_VERSION).toBe(CORE_PROTOCOL_VERSION);
+    // Protocol 1 on purpose (see protocol.ts); it must never claim more than core defines.
+    expect(PROTOCOL_VERSION).toBe(1);
+    expect(PROTOCOL_VERSION).toBeLessThanOrEqual(CORE_PROTOCOL_VERSION);
     expect(LATENCY_BUCKETS_MS).toEqual(CORE_LATENCY_BUCKETS_MS);
     const stream = readFileSync(new URL('./client.ts', import.meta.url), 'utf8');
     for (const code of [CLOSE_CODES.UNAUTHORIZED, CLOSE_CODES.FORBIDDEN, CLOSE_CODES.SERVICE_RESTART]) expect(stream).toContain(`code == ${code}`);

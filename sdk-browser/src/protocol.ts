@@ -5,7 +5,11 @@
 /** This SDK's name and version, announced in `hello` and in metrics. */
 export const SDK_INFO: { readonly name: string; readonly version: string } = { name: 'sdk-browser', version: '0.1.0' };
 
-/** The stream protocol version this SDK implements (core's `PROTOCOL_VERSION`). */
+/**
+ * The stream protocol version this SDK implements. 1, below core's `PROTOCOL_VERSION`: version 2 only
+ * adds patch `updates` (changed fields), which cost bundle bytes to apply and save a page little, so
+ * the server keeps sending this SDK whole flags.
+ */
 export const PROTOCOL_VERSION = 1;
 
 /** Upper bounds (ms) of the latency histogram of `track()` (core's `LATENCY_BUCKETS_MS`), plus an open last bucket. */

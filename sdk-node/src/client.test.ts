@@ -1,4 +1,5 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { rolloutFromPercentage, type ConfigSnapshot } from '@switchyard/core';
@@ -9,6 +10,7 @@ import { createBackoff } from './sync/backoff.js';
 import { createClient, silentLogger, type Detail, type FlagDetails, type ReadyResult, type SwitchyardClient } from './index.js';
 import { MAX_PENDING_BATCHES, MetricsAggregator } from './metrics.js';
 import { createTestClient } from './testing.js';
+import { WebSocketServer } from 'ws';
 
 const snapshot: ConfigSnapshot = {
   environment: 'production',
@@ -117,6 +119,55 @@ describe('sdk-node offline and resilience', () => {
     expectTypeOf(flags.all({})).toEqualTypeOf<FlagDetails>();
     expectTypeOf(flags.all({}).get('a')).toEqualTypeOf<Detail | undefined>();
     expectTypeOf(flags.ready).returns.toEqualTypeOf<Promise<ReadyResult>>();
+  });
+});
+
+describe('sdk-node stream updates (protocol 2)', () => {
+  it('applies changed fields over the version they were made for, and resumes instead of guessing when they do not fit', async () => {
+    // A scripted server: the config poll, then one patch per connection.
+    const patches = [
+      { type: 'patch', revision: 8, flags: [], removed: [], segments: [], removedSegments: [], updates: [{ key: 'new-checkout', from: 41, version: 42, enabled: false, killed: true }] },
+      { type: 'patch', revision: 8, flags: [], removed: [], segments: [], removedSegments: [], updates: [{ key: 'new-checkout', from: 1, version: 2, enabled: false, killed: true }] },
+    ];
+    const hellos: { protocol: number; revision: number | null }[] = [];
+    const acks: number[] = [];
+    const http = createServer((_req, res) => res.writeHead(200, { 'content-type': 'application/json', etag: '"r7"' }).end(JSON.stringify(snapshot)));
+    const wss = new WebSocketServer({ server: http, path: '/api/v1/sdk/stream' });
+    wss.on('connection', (ws) => {
+      const patch = patches[hellos.length];
+      ws.on('message', (data) => {
+        const message = JSON.parse(String(data)) as { type: string; protocol: number; revision: number | null };
+        if (message.type === 'ack') return void acks.push(message.revision ?? -1);
+        hellos.push({ protocol: message.protocol, revision: message.revision });
+        ws.send(JSON.stringify(patch));
+      });
+    });
+    await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
+    const address = http.address() as { port: number };
+    const seen: boolean[] = [];
+    const flags = createClient({ url: `http://127.0.0.1:${address.port}`, sdkKey: 'k', logger: silentLogger, metricsIntervalMs: 0, backoff: { initialMs: 20, maxMs: 50 } });
+    try {
+      expect(await flags.ready({ timeoutMs: 2000 })).toMatchObject({ ok: true });
+      flags.on('change', () => seen.push(flags.enabled('new-checkout', { key: 'u' })));
+      const deadline = Date.now() + 3000;
+      while (flags.revision !== 8 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+      expect(flags.revision).toBe(8);
+      expect(flags.enabled('new-checkout', { key: 'u' })).toBe(false);
+      expect(flags.detail('new-checkout', { key: 'u' })).toMatchObject({ value: false, reason: 'KILLED' });
+      // The first patch did not fit (version 41): nothing applied, a reconnect from revision 7.
+      expect(hellos).toEqual([
+        { protocol: 2, revision: 7 },
+        { protocol: 2, revision: 7 },
+      ]);
+      expect(seen).toEqual([false]);
+      while (acks.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+      expect(acks).toEqual([8]);
+    } finally {
+      await flags.close();
+      for (const ws of wss.clients) ws.terminate();
+      wss.close();
+      http.close();
+    }
   });
 });
 

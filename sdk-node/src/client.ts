@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import {
+  applyFlagUpdate,
   createFlagSet,
   hashTargetKey,
   type ConfigSnapshot,
@@ -264,7 +265,7 @@ class Client implements SwitchyardClient {
     this.wakeReadyWaiters();
   }
 
-  private onStreamMessage(message: ServerMessage): number | undefined {
+  private onStreamMessage(message: ServerMessage): number | 'resync' | undefined {
     try {
       switch (message.type) {
         case 'snapshot':
@@ -272,7 +273,11 @@ class Client implements SwitchyardClient {
           return this.revision;
         case 'patch':
           if (typeof message.revision !== 'number') return undefined;
-          if (message.revision > this.revision) this.patch(message);
+          if (message.revision > this.revision && !this.patch(message)) {
+            // Changed fields for a flag held at another version: whole flags come on reconnecting.
+            this.report('PROTOCOL', `could not apply the stream's revision ${message.revision} to revision ${this.revision}; resuming`);
+            return 'resync';
+          }
           return this.revision;
         case 'ping':
           return undefined;
@@ -315,9 +320,23 @@ class Client implements SwitchyardClient {
     this.afterUpdate(changed);
   }
 
-  private patch(message: Extract<ServerMessage, { type: 'patch' }>): void {
+  /** Applies a patch; false (nothing applied) when one of its updates does not fit the flag held. */
+  private patch(message: Extract<ServerMessage, { type: 'patch' }>): boolean {
+    let updated: FlagConfig[] | undefined;
+    if (message.updates !== undefined && message.updates.length > 0) {
+      updated = [];
+      for (const update of message.updates) {
+        const flag = applyFlagUpdate(this.set.get(update.key), update);
+        if (flag === undefined) return false;
+        updated.push(flag);
+      }
+    }
     const changed = new Set<string>();
     for (const flag of message.flags ?? []) {
+      this.set.upsertFlag(flag);
+      changed.add(flag.key);
+    }
+    for (const flag of updated ?? []) {
       this.set.upsertFlag(flag);
       changed.add(flag.key);
     }
@@ -340,6 +359,7 @@ class Client implements SwitchyardClient {
     // A patch moves the rules past what an ETag-conditional poll would return, so the next poll must re-fetch.
     this.etag = undefined;
     this.afterUpdate(changed);
+    return true;
   }
 
   private addSegmentDependents(segments: ReadonlySet<string>, changed: Set<string>): void {

@@ -20,7 +20,7 @@ import { createFlagEnvironmentService, type FlagEnvironmentService } from './fea
 import { flagsRoutes } from './features/flags/flags.routes.js';
 import { createSdkConfigService, type SdkConfigService } from './features/sdk-config/sdk-config.service.js';
 import { sdkConfigRoutes } from './features/sdk-config/sdk-config.routes.js';
-import { createLocalNotifier, type ChangeNotifier } from './plugins/changes.js';
+import { COMMITTED_FLAGS, createLocalNotifier, type ChangeNotifier } from './plugins/changes.js';
 import type { ReplicaPeers } from './plugins/peers.js';
 import { createRevisionTracker, type RevisionTracker } from './plugins/revisions.js';
 import { metricsRoutes } from './features/sdk-metrics/metrics.routes.js';
@@ -185,7 +185,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
         stream.closeKey(keyId);
       }
     }
-    else stream.changed(change.environments);
+    else stream.changed({ revision: change.revision, environments: change.environments, flags: change[COMMITTED_FLAGS] });
   });
   // A revocation travels on the bus so every replica closes that key's streams at once.
   keys.onRevoke((keyId) => notifier.publish({ revision: 0, environments: 'all', kind: 'key', keys: [keyId] }));

@@ -184,4 +184,41 @@ describe('two replicas, one database, one Redis', () => {
       await flags.close();
     }
   });
+
+  it('a local write after a change this replica never heard of (Redis down) brings both to its SDKs', async () => {
+    const [a, b] = replicas;
+    if (a === undefined || b === undefined) throw new Error('replicas missing');
+    for (const key of ['gap-remote', 'gap-local']) {
+      expect((await api(a.app, 'POST', '/api/v1/flags', { key, kind: 'kill-switch', owner: 'sre' })).statusCode).toBe(201);
+      expect((await api(a.app, 'PUT', `/api/v1/flags/${key}/environments/${ENV}`, { enabled: true, offVariant: 'false', fallthrough: { variant: 'true' } })).statusCode).toBe(200);
+    }
+    const keyRes = await a.app.inject({ method: 'POST', url: '/api/v1/keys', payload: { name: 'sdk-gap', kind: 'sdk-server', environment: ENV }, headers: { authorization: `Bearer ${adminToken}` } });
+    const sdkKey = (keyRes.json() as { secret: string }).secret;
+    const flags = createClient({ url: a.url, sdkKey, logger: silentLogger, metricsIntervalMs: 0 });
+    try {
+      await flags.ready({ timeoutMs: 3000 });
+      await until(() => a.app.services.stream.connections(ENV).length === 1, 2000);
+      // A kill on replica A alone takes the local path: the committed row, no read.
+      expect((await api(a.app, 'POST', `/api/v1/flags/gap-local/environments/${ENV}/kill`, { reason: 'local' })).statusCode).toBe(200);
+      expect(await until(() => !flags.enabled('gap-local', { key: 'u' }), 3000)).toBeLessThan(900);
+      expect((await api(a.app, 'POST', `/api/v1/flags/gap-local/environments/${ENV}/restore`, { reason: 'local' })).statusCode).toBe(200);
+      await until(() => flags.enabled('gap-local', { key: 'u' }), 3000);
+
+      await redis.stop();
+      // Replica B's kill takes revision r; A hears nothing of it. A's own kill right after takes r + 1:
+      // sending only A's committed row would move its SDKs past r without r's change, for good.
+      const remote = await api(b.app, 'POST', `/api/v1/flags/gap-remote/environments/${ENV}/kill`, { reason: 'on B' });
+      expect(remote.statusCode).toBe(200);
+      const local = await api(a.app, 'POST', `/api/v1/flags/gap-local/environments/${ENV}/kill`, { reason: 'on A' });
+      expect(local.statusCode).toBe(200);
+      expect((local.json() as { revision: number }).revision).toBe((remote.json() as { revision: number }).revision + 1);
+      await until(() => !flags.enabled('gap-local', { key: 'u' }) && !flags.enabled('gap-remote', { key: 'u' }), 3000);
+      expect(flags.revision).toBeGreaterThanOrEqual((local.json() as { revision: number }).revision);
+    } finally {
+      await flags.close();
+      await redis.start();
+      await reconnected(a.bus);
+      await reconnected(b.bus);
+    }
+  });
 });

@@ -4,10 +4,12 @@ import type { Segment } from '../model/segment.js';
 
 /**
  * The stream protocol version this core speaks. Each operator records the version that introduced it
- * (see OPERATORS); an SDK announcing an older version cannot evaluate newer operators.
- * @example PROTOCOL_VERSION // 1
+ * (see OPERATORS); an SDK announcing an older version cannot evaluate newer operators. Version 2 adds
+ * a patch's `updates` (see {@link FlagUpdate}); the server sends them only to SDKs that announce 2 or
+ * more.
+ * @example PROTOCOL_VERSION // 2
  */
-export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_VERSION = 2;
 
 /** Largest message a client may send on the stream; larger ones close that socket (1009). */
 export const MAX_CLIENT_MESSAGE_BYTES = 16 * 1024;
@@ -42,6 +44,27 @@ export interface PatchMessage {
   readonly removed: readonly string[];
   readonly segments: readonly Segment[];
   readonly removedSegments: readonly string[];
+  /** Protocol 2: flags of which only some fields changed (never sent to an SDK that announced 1). */
+  readonly updates?: readonly FlagUpdate[];
+}
+
+/**
+ * Protocol 2: the top-level fields of a flag that changed, to apply over the copy the SDK holds, which
+ * must be at version `from`. An SDK whose copy is missing or at another version applies nothing of
+ * that patch and reconnects: the server then resumes it with whole flags.
+ * @example { key: 'new-checkout', from: 7, version: 8, enabled: false, killed: true }
+ */
+export type FlagUpdate = { readonly key: string; readonly from: number } & Readonly<Partial<Omit<FlagConfig, 'key'>>>;
+
+/**
+ * The flag `update` makes of `current`; undefined when `current` is missing or not at `update.from`.
+ * @example applyFlagUpdate(set.get('new-checkout'), { key: 'new-checkout', from: 7, version: 8, killed: true })
+ */
+export function applyFlagUpdate(current: FlagConfig | undefined, update: FlagUpdate): FlagConfig | undefined {
+  if (current === undefined || current.key !== update.key || current.version !== update.from) return undefined;
+  const { from, ...fields } = update;
+  void from;
+  return { ...current, ...fields };
 }
 
 /** Server → SDK: liveness, every 25 s; carries the latest revision so a client can notice a gap. */

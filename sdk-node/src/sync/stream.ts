@@ -5,8 +5,11 @@ import { createBackoff, type BackoffOptions } from './backoff.js';
 
 /** What the stream tells the client. */
 export interface StreamHandlers {
-  /** A message from the server; returns the revision now applied, to acknowledge. */
-  onMessage(message: ServerMessage): number | undefined;
+  /**
+   * A message from the server; returns the revision now applied, to acknowledge, or 'resync' when it
+   * could not be applied to what the client holds (the stream then reconnects and resumes).
+   */
+  onMessage(message: ServerMessage): number | 'resync' | undefined;
   onConnected(): void;
   onDisconnected(reason: string): void;
   /** The key was refused: the stream stops for good. */
@@ -126,8 +129,10 @@ export class StreamConnection implements AckSender {
       const hello = { type: 'hello', protocol: PROTOCOL_VERSION, sdk: this.options.sdk, revision: this.options.revision(), instance: this.options.instance };
       socket.send(JSON.stringify(hello));
     });
+    // Set when a message could not be applied: frames already read from this socket are dropped too.
+    let resyncing = false;
     socket.on('message', (data, isBinary) => {
-      if (isBinary) return;
+      if (isBinary || resyncing) return;
       this.lastMessageAt = Date.now();
       let message: ServerMessage;
       try {
@@ -141,7 +146,10 @@ export class StreamConnection implements AckSender {
         this.handlers.onConnected();
       }
       const applied = this.handlers.onMessage(message);
-      if (applied !== undefined) this.acknowledge(socket, applied);
+      if (applied === 'resync') {
+        resyncing = true;
+        socket.terminate();
+      } else if (applied !== undefined) this.acknowledge(socket, applied);
     });
     socket.on('error', () => undefined);
     socket.on('close', (code, reason) => {

@@ -1,3 +1,17 @@
+import type { FlagConfig } from '@switchyard/core';
+
+/**
+ * Key of what a local write committed, as SDKs see it. A symbol, so the rows never leave the process:
+ * JSON.stringify skips symbol keys (the Redis envelope, the admin event stream).
+ */
+export const COMMITTED_FLAGS: unique symbol = Symbol('committed flags');
+
+/** A flag's SDK config as a local write committed it, and as it was at the revision before. */
+export interface CommittedFlag {
+  readonly config: FlagConfig;
+  readonly previous: FlagConfig;
+}
+
 /**
  * A committed change, announced after its transaction commits: which global revision it got, which
  * environments it touched (`'all'` for environment-independent data such as flag metadata, segments
@@ -8,6 +22,12 @@ export interface Change {
   readonly environments: readonly string[] | 'all';
   readonly kind: 'flag' | 'segment' | 'environment' | 'key';
   readonly keys: readonly string[];
+  /**
+   * Set by the replica that committed a flag change, when it knows the flags' complete SDK configs
+   * at `revision` and just before it (the rows its statement read and wrote): its stream hub can then
+   * push them without reading them back. Absent on changes from other replicas.
+   */
+  readonly [COMMITTED_FLAGS]?: readonly CommittedFlag[];
 }
 
 /**

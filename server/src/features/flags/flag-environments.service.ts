@@ -3,8 +3,9 @@ import type { Kysely, Transaction } from 'kysely';
 import type { Clock } from '../../clock.js';
 import type { Database } from '../../db/schema.js';
 import { ApiError, validationError } from '../../errors.js';
-import type { ChangeNotifier } from '../../plugins/changes.js';
+import { COMMITTED_FLAGS, type ChangeNotifier } from '../../plugins/changes.js';
 import type { Actor } from '../audit/audit.store.js';
+import { toFlagConfig } from '../sdk-config/sdk-config.store.js';
 import type { ReasonBody, RolloutBody } from './flags.schemas.js';
 import { flagArchived, flagNotFound, versionConflict } from './flags.service.js';
 import {
@@ -25,6 +26,14 @@ import {
   type Kill,
 } from './flags.store.js';
 import { auditFlagEnvironment, flagEnvironmentView, type FlagEnvironmentView } from './flags.views.js';
+
+/** An optimistic write: the flag, the row it read (`before`) and the row it wrote, at `revision`. */
+interface Committed {
+  readonly flag: FlagRecord;
+  readonly before: FlagEnvironmentRecord;
+  readonly row: FlagEnvironmentRecord;
+  readonly revision: number;
+}
 
 export interface FlagEnvironmentWrite extends FlagEnvironmentView {
   readonly revision: number;
@@ -208,8 +217,8 @@ export function createFlagEnvironmentService(deps: FlagEnvironmentServiceDeps): 
     actor: Actor,
     next: (flag: FlagRecord, row: FlagEnvironmentRecord) => { config: EnvironmentConfig; segments: readonly string[]; killed?: FlagEnvironmentChange['killed'] } | undefined,
     reason: string | null = null,
-  ): Promise<{ row: FlagEnvironmentRecord; revision: number } | undefined> => {
-    const attempt = async (flag: FlagRecord, row: FlagEnvironmentRecord): Promise<{ row: FlagEnvironmentRecord; revision: number } | undefined> => {
+  ): Promise<Committed | undefined> => {
+    const attempt = async (flag: FlagRecord, row: FlagEnvironmentRecord): Promise<Committed | undefined> => {
       if (flag.archivedAt !== null) return undefined;
       if (expectedVersion !== undefined && row.version !== expectedVersion) return undefined;
       const change = next(flag, row);
@@ -221,8 +230,9 @@ export function createFlagEnvironmentService(deps: FlagEnvironmentServiceDeps): 
         clock.now(),
         change.segments,
       );
-      if (written !== undefined) remember(flag, written.row);
-      return written;
+      if (written === undefined) return undefined;
+      remember(flag, written.row);
+      return { flag, before: row, ...written };
     };
     const known = recent.get(rowId(key, environment));
     if (known !== undefined) {
@@ -235,7 +245,19 @@ export function createFlagEnvironmentService(deps: FlagEnvironmentServiceDeps): 
     return found === undefined ? undefined : attempt(found.flag, found.row);
   };
 
-  const publish = (revision: number, key: string, environment: string): void => notifier.publish({ revision, environments: [environment], kind: 'flag', keys: [key] });
+  /**
+   * `committed`: the flag and the row an optimistic write read and wrote. They are what SDKs held and
+   * must now hold (the write checked that nothing changed the row or the flag's metadata between the
+   * read and it), so the local stream hub can send them without reading them back.
+   */
+  const publish = (revision: number, key: string, environment: string, committed?: Committed): void => {
+    const change = { revision, environments: [environment], kind: 'flag', keys: [key] } as const;
+    if (committed === undefined) return notifier.publish(change);
+    const { flag } = committed;
+    const sdkConfig = (row: FlagEnvironmentRecord) =>
+      toFlagConfig({ key, type: flag.type, variants: flag.variants, client_side: flag.clientSide, config: row.config, killed: row.killed, version: row.version });
+    notifier.publish({ ...change, [COMMITTED_FLAGS]: [{ config: sdkConfig(committed.row), previous: sdkConfig(committed.before) }] });
+  };
 
   return {
     async get(key, environment) {
@@ -285,7 +307,7 @@ export function createFlagEnvironmentService(deps: FlagEnvironmentServiceDeps): 
         if (issues.length > 0) throw validationError(issues);
         return write(trx, row, { config, killed: row.killed }, 'flag-environment.update', actor);
       });
-      publish(result.revision, key, environment);
+      publish(result.revision, key, environment, unlocked);
       return { revision: result.revision, ...flagEnvironmentView(result.row) };
     },
 
@@ -295,7 +317,7 @@ export function createFlagEnvironmentService(deps: FlagEnvironmentServiceDeps): 
         return 'issue' in slid ? undefined : { config: slid.config, segments: [] };
       });
       if (unlocked !== undefined) {
-        publish(unlocked.revision, key, environment);
+        publish(unlocked.revision, key, environment, unlocked);
         return { revision: unlocked.revision, ...flagEnvironmentView(unlocked.row), ...rolloutWarnings(environment, unlocked.row) };
       }
       const result = await db.transaction().execute(async (trx) => {
@@ -337,7 +359,7 @@ export function createFlagEnvironmentService(deps: FlagEnvironmentServiceDeps): 
               return { ...written, alreadyKilled: false };
             })
           : { ...unlocked, alreadyKilled: false };
-      if (!result.alreadyKilled) publish(result.revision, key, environment);
+      if (!result.alreadyKilled) publish(result.revision, key, environment, unlocked);
       return {
         revision: result.revision,
         flag: key,
@@ -366,7 +388,7 @@ export function createFlagEnvironmentService(deps: FlagEnvironmentServiceDeps): 
         }
         return write(trx, row, { config: { ...row.config, enabled: row.killed.previousEnabled }, killed: null }, 'flag-environment.restore', actor, body.reason);
       });
-      publish(result.revision, key, environment);
+      publish(result.revision, key, environment, unlocked);
       return { revision: result.revision, flag: key, environment, enabled: result.row.config.enabled, killed: null, version: result.row.version };
     },
   };

@@ -1,7 +1,7 @@
 import { evaluate, type ConfigSnapshot, type FlagConfig, type Segment } from '@switchyard/core';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Change } from '../../plugins/changes.js';
+import { COMMITTED_FLAGS, type Change } from '../../plugins/changes.js';
 import { auditCount, createFlag, errorOf, putConfig, revisionOf } from '../../../../test/helpers/flags.js';
 import { createTestServer, type TestServer } from '../../../../test/helpers/server.js';
 
@@ -53,7 +53,14 @@ describe('environment configs', () => {
       const body = res.json() as { revision: number; version: number; state: string; config: unknown; updatedRevision: number };
       expect(body).toMatchObject({ version: 2, state: 'on', updatedRevision: body.revision, config: { ...config, prerequisites: [] } });
       expect(res.headers.etag).toBe('"2"');
-      expect(changes).toEqual([{ revision: body.revision, environments: ['production'], kind: 'flag', keys: ['env-put'] }]);
+      expect(changes).toEqual([{ revision: body.revision, environments: ['production'], kind: 'flag', keys: ['env-put'], [COMMITTED_FLAGS]: expect.any(Array) }]);
+      // What the local stream hub sends without reading: exactly what SDKs read at that revision, and
+      // nothing that JSON (Redis, the admin event stream) would carry out of the process.
+      const sdk = await snapshot();
+      expect(sdk.revision).toBe(body.revision);
+      expect(changes[0]?.[COMMITTED_FLAGS]?.map((c) => c.config)).toEqual(sdk.flags.filter((f) => f.key === 'env-put'));
+      expect(changes[0]?.[COMMITTED_FLAGS]?.[0]?.previous).toMatchObject({ key: 'env-put', version: 1, enabled: false, rules: [] });
+      expect(JSON.parse(JSON.stringify(changes[0]))).toEqual({ revision: body.revision, environments: ['production'], kind: 'flag', keys: ['env-put'] });
       expect(server.app.services.revisions.latest()).toBeGreaterThanOrEqual(body.revision);
       const audit = await server.database.db.selectFrom('audit_log').selectAll().where('resource_key', '=', 'env-put').where('action', '=', 'flag-environment.update').executeTakeFirstOrThrow();
       expect(audit).toMatchObject({ resource_type: 'flag-environment', environment: 'production', deploy_id: 'deploy-77', actor: 'bootstrap-admin' });

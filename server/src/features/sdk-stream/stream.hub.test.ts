@@ -1,6 +1,7 @@
-import type { PatchMessage, SnapshotMessage } from '@switchyard/core';
+import type { FlagConfig, PatchMessage, SnapshotMessage } from '@switchyard/core';
 import { describe, expect, it } from 'vitest';
 import type { WebSocket } from 'ws';
+import type { CommittedFlag } from '../../plugins/changes.js';
 import { StreamHub, type Connection, type StreamSource } from './stream.hub.js';
 
 // waitForAcks keeps, per waiter, the set of connections still behind (acknowledge, register and
@@ -146,5 +147,89 @@ describe('StreamHub registration', () => {
     expect(sent.map(decode)).toEqual([expect.objectContaining({ type: 'snapshot', revision: 3 }), expect.objectContaining({ type: 'patch', revision: 5 })]);
     expect(late.sentRevision).toBe(5);
     expect(reads.changesSince).toEqual([5, 3]);
+  });
+});
+
+describe('StreamHub committed changes', () => {
+  const config = (key: string, version: number, killed = false) =>
+    ({ key, version, type: 'boolean', variants: [], enabled: !killed, killed, offVariant: 'false', targets: [], rules: [], fallthrough: { variant: 'true' }, prerequisites: [] }) as FlagConfig;
+  const flag = (key: string, version: number): CommittedFlag => ({ config: config(key, version, true), previous: config(key, version - 1) });
+
+  async function setup() {
+    const state = { revision: 5 };
+    const { source, reads } = countingSource(state);
+    const h = new StreamHub({
+      source: {
+        ...source,
+        committed: (_env, _audience, revision, flags) => ({
+          patch: { type: 'patch', revision, flags: flags.map((f) => f.config), removed: [], segments: [], removedSegments: [] },
+          updates: { type: 'patch', revision, flags: [], removed: [], segments: [], removedSegments: [], updates: flags.map((f) => ({ key: f.config.key, from: f.previous.version, version: f.config.version, killed: true })) },
+        }),
+      },
+      latestRevision: () => state.revision,
+      replica: 'r',
+    });
+    const sent: unknown[] = [];
+    await h.register({ ...connection('production', 5, sent), protocol: 2 }, 5);
+    const old: unknown[] = [];
+    await h.register({ ...connection('production', 5, old), protocol: 1 }, 5);
+    sent.length = 0;
+    old.length = 0;
+    reads.changesSince.length = 0;
+    return { h, state, reads, sent, old };
+  }
+  const flushed = () => new Promise((r) => setTimeout(r, 10));
+
+  it('sends a change committed right after what the group holds at once, without a read: updates to protocol 2, whole flags to 1', async () => {
+    const { h, reads, sent, old } = await setup();
+    h.changed({ revision: 6, environments: ['production'], flags: [flag('a', 2)] });
+    // Synchronously: before the write's own response.
+    expect(sent.map(decode)).toEqual([expect.objectContaining({ type: 'patch', revision: 6, flags: [], updates: [{ key: 'a', from: 1, version: 2, killed: true }] })]);
+    expect(old.map(decode)).toEqual([expect.objectContaining({ type: 'patch', revision: 6, flags: [expect.objectContaining({ key: 'a', version: 2, killed: true })] })]);
+    expect(old.map(decode)[0]).not.toHaveProperty('updates');
+    await flushed();
+    expect(reads.changesSince).toEqual([]);
+  });
+
+  it('skips over revisions announced for other environments only', async () => {
+    const { h, state, reads, sent } = await setup();
+    h.changed({ revision: 6, environments: ['staging'] });
+    state.revision = 7;
+    h.changed({ revision: 7, environments: ['production'], flags: [flag('a', 2)] });
+    expect(sent.map(decode)).toEqual([expect.objectContaining({ revision: 7 })]);
+    await flushed();
+    expect(reads.changesSince).toEqual([]);
+  });
+
+  it('reads instead when a revision in between was not announced, touched this environment, or a task is queued', async () => {
+    // Revision 6 never announced here (another replica's, its message lost): reading brings it.
+    let { h, state, reads, sent } = await setup();
+    state.revision = 7;
+    h.changed({ revision: 7, environments: ['production'], flags: [flag('a', 2)] });
+    expect(sent).toEqual([]);
+    await flushed();
+    expect(reads.changesSince).toEqual([5]);
+    expect(sent.map(decode)).toEqual([expect.objectContaining({ type: 'patch', revision: 7, flags: [] })]);
+
+    // Revision 6 touched every environment (a segment, say); its broadcast is still queued.
+    ({ h, state, reads, sent } = await setup());
+    state.revision = 7;
+    h.changed({ revision: 6, environments: 'all' });
+    h.changed({ revision: 7, environments: ['production'], flags: [flag('a', 2)] });
+    expect(sent).toEqual([]);
+    await flushed();
+    expect(reads.changesSince).toEqual([5]);
+    expect(sent.map(decode)).toEqual([expect.objectContaining({ revision: 7, flags: [] })]);
+
+    // A registration in progress: the change waits behind it in the queue.
+    ({ h, state, reads, sent } = await setup());
+    const registering = h.register(connection('production', null), null);
+    state.revision = 6;
+    h.changed({ revision: 6, environments: ['production'], flags: [flag('a', 2)] });
+    expect(sent).toEqual([]);
+    await registering;
+    await flushed();
+    expect(reads.changesSince).toEqual([5]);
+    expect(sent.map(decode)).toEqual([expect.objectContaining({ revision: 6 })]);
   });
 });

@@ -2,6 +2,7 @@ import type { PatchMessage, ServerMessage, SnapshotMessage } from '@switchyard/c
 import { CLOSE_CODES, OPERATORS, type Operator } from '@switchyard/core';
 import type { WebSocket } from 'ws';
 import type { Principal } from '../../plugins/auth.js';
+import type { CommittedFlag } from '../../plugins/changes.js';
 
 /** Who receives what: client keys get the filtered, hashed view of an environment. */
 export type Audience = 'server' | 'client';
@@ -11,6 +12,27 @@ export interface StreamSource {
   snapshot(environment: string, audience: Audience): Promise<SnapshotMessage>;
   /** Flags and segments changed after `since`, as a patch at the latest revision (possibly empty). */
   changesSince(environment: string, audience: Audience, since: number): Promise<PatchMessage>;
+  /**
+   * The patch from `revision - 1` to `revision` when all that changed is `flags` (as committed),
+   * without reading, and its protocol-2 form (`updates`: the changed fields only) when there is one;
+   * undefined when the audience needs more than that (a browser key must be told to drop a flag that
+   * is no longer client-side).
+   */
+  committed?(environment: string, audience: Audience, revision: number, flags: readonly CommittedFlag[]): CommittedPatch | undefined;
+}
+
+/** A committed change as a patch of whole flags (any SDK), and of changed fields (protocol 2 and later). */
+export interface CommittedPatch {
+  readonly patch: PatchMessage;
+  readonly updates?: PatchMessage | undefined;
+}
+
+/** What the hub hears about a committed change (see Change in plugins/changes.ts). */
+export interface ChangeNotice {
+  readonly revision: number;
+  readonly environments: readonly string[] | 'all';
+  /** The changed flags' configs before and after, when the commit happened in this process. */
+  readonly flags?: readonly CommittedFlag[] | undefined;
 }
 
 /** One connected SDK, as listed by GET /api/v1/sdk/connections. */
@@ -62,6 +84,8 @@ interface Group {
   /** Revision up to which every member has been sent the changes. */
   revision: number;
   queue: Promise<void>;
+  /** Tasks queued or running: while any is, a change goes through the queue too. */
+  busy: number;
   dirty: boolean;
   /**
    * Patches read for resuming SDKs, by the revision they resume from, while the tracker's latest
@@ -73,6 +97,10 @@ interface Group {
 
 /** Most resume patches remembered per group (distinct revisions SDKs resume from at one time). */
 const MAX_RESUMES = 64;
+/** Revisions remembered with the environments they touched (see StreamHub.notified). */
+const MAX_NOTIFIED = 1024;
+/** The first protocol version whose SDKs apply a patch's `updates`. */
+const UPDATES_PROTOCOL = 2;
 
 /** Every frame the hub writes is sent as text (a Buffer would otherwise go out as a binary frame). */
 const TEXT = { binary: false } as const;
@@ -124,6 +152,13 @@ export class StreamHub {
   private readonly ackWaiters = new Set<AckWaiter>();
   /** Each message serialised once, however many sockets it goes to. */
   private readonly frames = new WeakMap<ServerMessage, Buffer>();
+  /**
+   * The revisions announced to this hub, with the environments each touched: a group at revision R
+   * may be sent a committed change at revision C without a read only if every revision between them
+   * was announced and touched other environments. Revisions not seen here (another replica's change
+   * whose message was lost) make the group read instead.
+   */
+  private readonly notified = new Map<number, readonly string[] | 'all'>();
   private pingTimer: NodeJS.Timeout | undefined;
   private catchUpTimer: NodeJS.Timeout | undefined;
   private closing = false;
@@ -141,14 +176,20 @@ export class StreamHub {
     const id = `${environment}\u0000${audience}`;
     let group = this.groups.get(id);
     if (group === undefined) {
-      group = { environment, audience, members: new Set(), revision: 0, queue: Promise.resolve(), dirty: false, resumes: new Map(), resumesAt: 0 };
+      group = { environment, audience, members: new Set(), revision: 0, queue: Promise.resolve(), busy: 0, dirty: false, resumes: new Map(), resumesAt: 0 };
       this.groups.set(id, group);
     }
     return group;
   }
 
   private enqueue(group: Group, task: () => Promise<void>, context: string): Promise<void> {
-    const run = group.queue.then(task).catch((error: unknown) => this.options.onError?.(error, context));
+    group.busy++;
+    const run = group.queue
+      .then(task)
+      .catch((error: unknown) => this.options.onError?.(error, context))
+      .finally(() => {
+        group.busy--;
+      });
     group.queue = run;
     return run;
   }
@@ -229,13 +270,37 @@ export class StreamHub {
     }
   }
 
-  /** Pushes whatever changed to the groups of `environments` (all when 'all'). */
-  changed(environments: readonly string[] | 'all'): void {
+  /** Pushes a committed change to the groups of the environments it touched (all when 'all'). */
+  changed(change: ChangeNotice): void {
+    const { environments, revision, flags } = change;
+    if (revision > 0) {
+      this.notified.set(revision, environments);
+      if (this.notified.size > MAX_NOTIFIED) this.notified.delete(this.notified.keys().next().value as number);
+    }
     for (const group of this.groups.values()) {
       if (group.members.size === 0) continue;
       if (environments !== 'all' && !environments.includes(group.environment)) continue;
+      if (flags !== undefined && this.sendCommitted(group, revision, flags)) continue;
       this.broadcast(group);
     }
+  }
+
+  /**
+   * The fast path of a change committed in this process: when the group holds everything before it,
+   * the committed configs are the patch, sent at once (no read, no queue hop, before the write's own
+   * response). Returns false when the group must read instead.
+   */
+  private sendCommitted(group: Group, revision: number, flags: readonly CommittedFlag[]): boolean {
+    // A queued registration or broadcast could otherwise be overtaken by a newer revision.
+    if (group.busy > 0 || revision <= group.revision || revision - group.revision > MAX_NOTIFIED) return false;
+    for (let r = group.revision + 1; r < revision; r++) {
+      const touched = this.notified.get(r);
+      if (touched === undefined || touched === 'all' || touched.includes(group.environment)) return false;
+    }
+    const committed = this.options.source.committed?.(group.environment, group.audience, revision, flags);
+    if (committed === undefined) return false;
+    this.fanOut(group, committed.patch, committed.updates);
+    return true;
   }
 
   private broadcast(group: Group): void {
@@ -250,22 +315,31 @@ export class StreamHub {
         const from = group.revision;
         const patch = await this.options.source.changesSince(group.environment, group.audience, from);
         if (patch.revision <= from) return;
-        // Sent even when empty: it moves every SDK to the new revision, which it then acknowledges.
-        const frame = this.frameOf(patch);
-        const revision = patch.revision;
-        let sent = 0;
-        for (const member of group.members) {
-          const socket = member.socket;
-          if (socket.readyState !== socket.OPEN || member.sentRevision >= revision) continue;
-          socket.send(frame, TEXT);
-          member.sentRevision = revision;
-          sent++;
-        }
-        this.options.onSent?.('patch', sent);
-        group.revision = patch.revision;
+        this.fanOut(group, patch);
       },
       'stream broadcast',
     );
+  }
+
+  /**
+   * Writes one frame to every member not yet at the patch's revision: `updates` (the same change, as
+   * changed fields) to members that speak protocol 2 or later, when given.
+   */
+  private fanOut(group: Group, patch: PatchMessage, updates?: PatchMessage): void {
+    // Sent even when empty: it moves every SDK to the new revision, which it then acknowledges.
+    const frame = this.frameOf(patch);
+    const small = updates === undefined ? frame : this.frameOf(updates);
+    const revision = patch.revision;
+    let sent = 0;
+    for (const member of group.members) {
+      const socket = member.socket;
+      if (socket.readyState !== socket.OPEN || member.sentRevision >= revision) continue;
+      socket.send(member.protocol >= UPDATES_PROTOCOL ? small : frame, TEXT);
+      member.sentRevision = revision;
+      sent++;
+    }
+    this.options.onSent?.('patch', sent);
+    group.revision = revision;
   }
 
   // Changes whose notification was lost (Redis down, another replica without a bus) are found by

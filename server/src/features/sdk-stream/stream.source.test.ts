@@ -78,19 +78,20 @@ describe('the stream source', () => {
     expect(await source().changesSince(ENV, 'client', since)).toMatchObject({ revision: latest, flags: [], removed: [], segments: [] });
   });
 
-  it('brings SDKs resuming from the same revision up to date, and each gets later changes', async () => {
+  it('brings SDKs resuming from the same revision up to date, and each gets later changes (whole flags for protocol 1, updates for 2)', async () => {
     const revision = await currentRevision(server.database.db);
     const sockets = await Promise.all(
-      Array.from({ length: 12 }, async () => {
+      Array.from({ length: 12 }, async (_, i) => {
+        const protocol = i % 2 === 0 ? 1 : PROTOCOL_VERSION;
         const ws = new WebSocket(`${url.replace('http', 'ws')}/api/v1/sdk/stream`, { headers: { authorization: `Bearer ${sdkKey}` } });
-        const frames: { type: string; revision: number; flags?: { key: string; killed: boolean }[] }[] = [];
+        const frames: { type: string; revision: number; flags?: { key: string; killed: boolean }[]; updates?: unknown[] }[] = [];
         ws.on('message', (data) => frames.push(JSON.parse(String(data)) as (typeof frames)[number]));
         await new Promise((resolve, reject) => {
           ws.once('open', resolve);
           ws.once('error', reject);
         });
-        ws.send(JSON.stringify({ type: 'hello', protocol: PROTOCOL_VERSION, sdk: { name: 'test', version: '0' }, revision: revision - 1 }));
-        return { ws, frames };
+        ws.send(JSON.stringify({ type: 'hello', protocol, sdk: { name: 'test', version: '0' }, revision: revision - 1 }));
+        return { ws, frames, protocol };
       }),
     );
     const until = async (condition: () => boolean): Promise<void> => {
@@ -103,10 +104,18 @@ describe('the stream source', () => {
     await until(() => sockets.every((s) => s.frames.length >= 1));
     for (const s of sockets) expect(s.frames[0]).toMatchObject({ type: 'patch', revision });
     const restore = await server.api('POST', `/api/v1/flags/src-a/environments/${ENV}/restore`, { reason: 'test' });
-    const restoredAt = (restore.json() as { revision: number }).revision;
+    const { revision: restoredAt, version } = restore.json() as { revision: number; version: number };
     await until(() => sockets.every((s) => s.frames.some((f) => f.revision === restoredAt)));
     for (const s of sockets) {
-      expect(s.frames.find((f) => f.revision === restoredAt)?.flags?.map((f) => [f.key, f.killed])).toEqual([['src-a', false]]);
+      const frame = s.frames.find((f) => f.revision === restoredAt);
+      if (s.protocol === 1) {
+        expect(frame?.flags?.map((f) => [f.key, f.killed])).toEqual([['src-a', false]]);
+        expect(frame).not.toHaveProperty('updates');
+      } else {
+        // The restore's changed fields only, over the version before it.
+        expect(frame).toMatchObject({ flags: [], updates: [{ key: 'src-a', from: version - 1, version, killed: false, enabled: true }] });
+        expect(Object.keys((frame?.updates?.[0] ?? {}) as object).sort()).toEqual(['enabled', 'from', 'key', 'killed', 'version']);
+      }
       s.ws.terminate();
     }
   });

@@ -1,4 +1,4 @@
-import type { FlagConfig, PatchMessage, Segment, SnapshotMessage } from '@switchyard/core';
+import type { FlagConfig, FlagUpdate, PatchMessage, Segment, SnapshotMessage } from '@switchyard/core';
 import { sql, type Kysely, type Transaction } from 'kysely';
 import { currentRevision } from '../../db/revision.js';
 import type { Database } from '../../db/schema.js';
@@ -114,6 +114,23 @@ async function readFlagChanges(db: Kysely<Database>, environment: string, audien
 }
 
 /**
+ * `next` as the fields that differ from `previous` (protocol 2's `updates`), so an SDK parses and
+ * keeps a few fields instead of the whole flag; undefined when a field went away (an update cannot
+ * say that).
+ */
+function flagUpdate(previous: FlagConfig, next: FlagConfig): FlagUpdate | undefined {
+  if (previous.key !== next.key) return undefined;
+  const before = previous as unknown as Record<string, unknown>;
+  const after = next as unknown as Record<string, unknown>;
+  for (const field of Object.keys(before)) if (!(field in after)) return undefined;
+  const update: Record<string, unknown> = { key: next.key, from: previous.version };
+  for (const field of Object.keys(after)) {
+    if (field !== 'key' && JSON.stringify(after[field]) !== JSON.stringify(before[field])) update[field] = after[field];
+  }
+  return update as FlagUpdate;
+}
+
+/**
  * The stream's reads: snapshots come from the SDK config service (cached per revision; the message
  * is parsed once per cached entry), patches from the rows whose `updated_revision` is past the SDK's
  * revision and the segments the audit log says changed since then.
@@ -136,6 +153,20 @@ export function createStreamSource(deps: { db: Kysely<Database>; sdkConfig: SdkC
 
     async changesSince(environment, audience, since) {
       return (await readFlagChanges(db, environment, audience, since)) ?? readInTransaction(db, environment, audience, since);
+    },
+
+    committed(environment, audience, revision, committed) {
+      const flags = committed.map((c) => c.config);
+      if (audience === 'server') {
+        const patch: PatchMessage = { type: 'patch', revision, flags, removed: [], segments: [], removedSegments: [] };
+        const updates = committed.map((c) => flagUpdate(c.previous, c.config));
+        if (updates.some((u) => u === undefined)) return { patch };
+        return { patch, updates: { type: 'patch', revision, flags: [], removed: [], segments: [], removedSegments: [], updates: updates as FlagUpdate[] } };
+      }
+      // As readFlagChanges: a flag a browser key must stop seeing takes the audit log (the general read).
+      if (!flags.every((f) => f.clientSide === true)) return undefined;
+      const hashed = clientSnapshot(environment, { revision, flags, segments: [] });
+      return { patch: { type: 'patch', revision, flags: hashed.flags, removed: [], segments: [], removedSegments: [] } };
     },
   };
 }
