@@ -8,7 +8,7 @@ import { murmur3 } from '../bucketing/murmur3.js';
 import { parseIsoDate } from './dates.js';
 import { makeDetail, type Detail, type ErrorCode, type Reason } from './detail.js';
 import type { EvaluateOptions } from './evaluate.js';
-import { MAX_DEPTH, MAX_REGEX_INPUT } from './operators.js';
+import { MAX_DEPTH, MAX_REGEX_INPUT, memo } from './operators.js';
 import { semverKey } from './semver.js';
 
 // The compact evaluator: the same evaluation as evaluate() and createFlagSet(), written for size
@@ -215,13 +215,6 @@ const compileSegment = (segment: Segment): CompiledSegment => [new Set(segment.i
 
 const checked = new WeakMap<FlagConfig, Checked>();
 const segmentsCompiled = new WeakMap<Segment, CompiledSegment>();
-
-// Compiled first, cached after: a key WeakMap refuses (a lookup that returns 42) then fails as in evaluate().
-function memo<K extends object, V>(cache: WeakMap<K, V>, key: K, compile: (key: K) => V): V {
-  let value = cache.get(key);
-  if (value === undefined) cache.set(key, (value = compile(key)));
-  return value;
-}
 
 /**
  * Evaluates exactly as {@link evaluate} does, with a fraction of its code: for bundles where every

@@ -6,7 +6,7 @@ import type { Serve } from '../model/serve.js';
 import { bucketFrom, bucketFromCached, bucketPrefix, BUCKETS, forgetCachedValue } from '../bucketing/bucket.js';
 import type { Murmur3State } from '../bucketing/murmur3.js';
 import { makeDetail, type Detail, type ErrorCode, type Reason } from './detail.js';
-import { allMatch, compileRule, compileSegment, EvaluationError, isUnsupported, malformed, MAX_DEPTH, variantValue, type ClauseMatcher, type ClauseScope, type CompiledSegment } from './operators.js';
+import { allMatch, compileRule, compileSegment, EvaluationError, isUnsupported, malformed, MAX_DEPTH, memo, variantValue, type ClauseMatcher, type ClauseScope, type CompiledSegment } from './operators.js';
 
 export { MAX_DEPTH } from './operators.js';
 
@@ -291,12 +291,6 @@ class Engine implements ClauseScope {
 
 const compiledFlags = new WeakMap<FlagConfig, CompiledFlag>();
 const compiledSegments = new WeakMap<Segment, CompiledSegment>();
-
-function memo<K extends object, V>(cache: WeakMap<K, V>, key: K, compile: (key: K) => V): V {
-  let value = cache.get(key);
-  if (value === undefined) cache.set(key, (value = compile(key)));
-  return value;
-}
 
 /**
  * Evaluates one flag for one context, following DESIGN.md's evaluation order. Never throws: a malformed

@@ -12,6 +12,17 @@ export const MAX_DEPTH = 16;
 /** Longest attribute value a `matches` clause runs its regex on; longer values do not match. */
 export const MAX_REGEX_INPUT = 1024;
 
+/**
+ * The compiled form of `key` from `cache`, compiled on first use; both evaluators keep theirs per config
+ * object. Compiled first, cached after: a key a WeakMap refuses (a lookup that returns 42) then fails
+ * in `set`, as evaluation of such a config must.
+ */
+export function memo<K extends object, V>(cache: WeakMap<K, V>, key: K, compile: (key: K) => V): V {
+  let value = cache.get(key);
+  if (value === undefined) cache.set(key, (value = compile(key)));
+  return value;
+}
+
 /** Thrown inside the evaluator for configs it cannot evaluate; evaluate() turns it into an ERROR detail. */
 export class EvaluationError extends Error {
   // Declared and assigned, not a parameter property: as a class field it would cost the browser bundle

@@ -107,10 +107,13 @@ async function readFlagChanges(db: Kysely<Database>, environment: string, audien
       flags.push(toFlagConfig(row as FlagConfigRow));
     }
   }
-  const revision = Math.max(toNumber(first.revision), since);
-  if (audience === 'server') return { type: 'patch', revision, flags, removed, segments: [], removedSegments: [] };
-  const hashed = clientSnapshot(environment, { revision, flags, segments: [] });
-  return { type: 'patch', revision, flags: hashed.flags, removed: [], segments: [], removedSegments: [] };
+  return flagsPatch(environment, audience, Math.max(toNumber(first.revision), since), flags, removed);
+}
+
+/** A patch of flags only: as they are for server keys, with hashed key lists for browser keys (which get no removals here). */
+function flagsPatch(environment: string, audience: Audience, revision: number, flags: FlagConfig[], removed: string[] = []): PatchMessage {
+  const sent = audience === 'server' ? flags : clientSnapshot(environment, { revision, flags, segments: [] }).flags;
+  return { type: 'patch', revision, flags: sent, removed: audience === 'server' ? removed : [], segments: [], removedSegments: [] };
 }
 
 /**
@@ -158,15 +161,14 @@ export function createStreamSource(deps: { db: Kysely<Database>; sdkConfig: SdkC
     committed(environment, audience, revision, committed) {
       const flags = committed.map((c) => c.config);
       if (audience === 'server') {
-        const patch: PatchMessage = { type: 'patch', revision, flags, removed: [], segments: [], removedSegments: [] };
+        const patch = flagsPatch(environment, audience, revision, flags);
         const updates = committed.map((c) => flagUpdate(c.previous, c.config));
         if (updates.some((u) => u === undefined)) return { patch };
-        return { patch, updates: { type: 'patch', revision, flags: [], removed: [], segments: [], removedSegments: [], updates: updates as FlagUpdate[] } };
+        return { patch, updates: { ...flagsPatch(environment, audience, revision, []), updates: updates as FlagUpdate[] } };
       }
       // As readFlagChanges: a flag a browser key must stop seeing takes the audit log (the general read).
       if (!flags.every((f) => f.clientSide === true)) return undefined;
-      const hashed = clientSnapshot(environment, { revision, flags, segments: [] });
-      return { patch: { type: 'patch', revision, flags: hashed.flags, removed: [], segments: [], removedSegments: [] } };
+      return { patch: flagsPatch(environment, audience, revision, flags) };
     },
   };
 }
