@@ -244,29 +244,29 @@ export function evaluateCompact(flag: FlagConfig | undefined, context: Context, 
   };
 
   const run = (flag: FlagConfig, context: Context, path: string[]): Detail => {
-    const [rules = malformed(), fallthrough, unsupportedOperator, targets] = memo(checked, flag, check);
-    if (flag.enabled !== true) return off(flag, flag.killed === true ? 'KILLED' : 'OFF');
-    if (unsupportedOperator) return unsupported(flag);
-    for (const prerequisite of flag.prerequisites) {
-      // Checked for the first prerequisite: the path is the same for all.
-      if (path.length > MAX_DEPTH || path.includes(prerequisite.flag)) fail('PREREQUISITE_CYCLE');
-      const other = options?.flags?.get(prerequisite.flag);
-      if (other === undefined) return off(flag, 'PREREQUISITE_FAILED');
-      let result: Detail;
-      try {
-        result = run(other, context, [...path, prerequisite.flag]);
-      } catch (error) {
-        // An unknown operator met in a segment fails the prerequisite softly, as one in its own rules does.
-        if (!isUnsupported(error)) throw error;
-        result = unsupported(other);
+    try {
+      const [rules = malformed(), fallthrough, unsupportedOperator, targets] = memo(checked, flag, check);
+      if (flag.enabled !== true) return off(flag, flag.killed === true ? 'KILLED' : 'OFF');
+      if (unsupportedOperator) return unsupported(flag);
+      for (const prerequisite of flag.prerequisites) {
+        // Checked for the first prerequisite: the path is the same for all.
+        if (path.length > MAX_DEPTH || path.includes(prerequisite.flag)) fail('PREREQUISITE_CYCLE');
+        const other = options?.flags?.get(prerequisite.flag);
+        if (other === undefined) return off(flag, 'PREREQUISITE_FAILED');
+        const result = run(other, context, [...path, prerequisite.flag]);
+        // None of the reasons that pass (TARGET_MATCH, RULE_MATCH, FALLTHROUGH, BUCKET_KEY_MISSING) is part of this string.
+        if ('OFF KILLED ERROR PREREQUISITE_FAILED'.includes(result.reason) || result.variant !== prerequisite.variant) return off(flag, 'PREREQUISITE_FAILED');
       }
-      // None of the reasons that pass (TARGET_MATCH, RULE_MATCH, FALLTHROUGH, BUCKET_KEY_MISSING) is part of this string.
-      if ('OFF KILLED ERROR PREREQUISITE_FAILED'.includes(result.reason) || result.variant !== prerequisite.variant) return off(flag, 'PREREQUISITE_FAILED');
+      // The first target listing the key wins, compared as a Map compares keys (SameValueZero).
+      if (targetKey !== undefined) for (const [values, variant] of targets!) if (values.includes(targetKey)) return served(flag, variant, 'TARGET_MATCH');
+      for (const [clauses, serve, id] of rules) if (all(clauses, context, inSegment)) return serve(context, 'RULE_MATCH', id);
+      return fallthrough!(context, 'FALLTHROUGH');
+    } catch (error) {
+      // An unknown operator met in a segment serves the offVariant, as one in the flag's own rules does
+      // (so a prerequisite that meets one fails softly).
+      if (!isUnsupported(error)) throw error;
+      return unsupported(flag);
     }
-    // The first target listing the key wins, compared as a Map compares keys (SameValueZero).
-    if (targetKey !== undefined) for (const [values, variant] of targets!) if (values.includes(targetKey)) return served(flag, variant, 'TARGET_MATCH');
-    for (const [clauses, serve, id] of rules) if (all(clauses, context, inSegment)) return serve(context, 'RULE_MATCH', id);
-    return fallthrough!(context, 'FALLTHROUGH');
   };
 
   try {
@@ -276,8 +276,7 @@ export function evaluateCompact(flag: FlagConfig | undefined, context: Context, 
       targetKey = options?.targetKey ?? string(ctx.key);
       return run(flag, ctx, [flag.key]);
     } catch (error) {
-      // An unknown operator met in a segment serves the offVariant, as one in the flag's own rules does.
-      return isUnsupported(error) ? unsupported(flag) : failed(codeOf(error) ?? 'GENERAL');
+      return failed(codeOf(error) ?? 'GENERAL');
     }
   } catch {
     return failed('GENERAL');
