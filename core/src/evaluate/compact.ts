@@ -46,8 +46,8 @@ const date = (v: unknown): number | undefined => (typeof v == 'string' ? parseIs
 const less = (a: number | string, b: number | string): boolean => a < b;
 const greater = (a: number | string, b: number | string): boolean => a > b;
 const same = (a: unknown, b: unknown): boolean => a === b;
-// eq and in keep every clause value, and compare as a Set does for more than 8 of them (see below).
-const equality: Operator = [(v) => v, (a: unknown, b: unknown) => a === b || (a !== a && b !== b)];
+// eq and in compare with ===, as the fast evaluator does (its Set of long lists holds no NaN).
+const equality: Operator = [(v) => v, same];
 const text = (test: (attribute: string, value: string) => boolean): Operator => [string, test];
 
 // Semantics as in operators.ts: an attribute (or any element of a list attribute) matches when it
@@ -98,9 +98,7 @@ function compileClause(clause: Clause): Matcher {
   }
   const [read, test, readValue = read] = OPERATORS[op] ?? fail('UNSUPPORTED_OPERATOR');
   const invert = (op == 'neq' || op == 'notIn') != negate;
-  // Up to 8 values the fast evaluator compares with ===, beyond that through a Set (SameValueZero):
-  // only NaN tells them apart, so a short list drops it.
-  const comparable = values.map(readValue).filter((v) => v !== undefined && (values.length > 8 || v === v));
+  const comparable = values.map(readValue).filter((v) => v !== undefined);
   const attribute = clause.attribute;
   const matches = (v: unknown): boolean => {
     const a = isScalar(v) ? read(v) : undefined;
@@ -132,13 +130,12 @@ type Checked = readonly [rules?: readonly (readonly [Matcher[], Serving, string 
 /** A compiled serve: the detail it serves a context, with the reason (and rule id) given. */
 type Serving = (context: Context, reason: Reason, ruleId?: string) => Detail;
 
-/** The value of a variant; the last of duplicate keys wins (as if the variants were put in a Map). */
+/** The value of a variant, found with === as variantValue() finds it; the last of duplicate keys wins. */
 function valueOf(flag: FlagConfig, variant: string): JsonValue {
   const variants = flag.variants;
   for (let i = variants.length; i--; ) {
     const v = variants[i] as FlagConfig['variants'][number];
-    const key: unknown = v.key;
-    if (key === variant || (key !== key && variant !== variant)) return v.value;
+    if (v.key === variant) return v.value;
   }
   return malformed();
 }
