@@ -125,11 +125,12 @@ interface VariantCounts {
   readonly latencies: number[];
 }
 
-/** The body of `POST /api/v1/sdk/metrics` (core's `MetricsBatch`); the dates serialise as ISO strings. */
+/**
+ * The body of `POST /api/v1/sdk/metrics` (core's `MetricsBatch`), without the optional window bounds:
+ * the server files a batch under the minute it arrives, by its own clock.
+ */
 interface MetricsBatch {
   readonly sdk: typeof SDK_INFO;
-  readonly windowStart: Date;
-  readonly windowEnd: Date;
   readonly metrics: VariantCounts[];
 }
 
@@ -196,7 +197,6 @@ export function createClient(options: ClientOptions): SwitchyardClient {
   let metrics: boolean | undefined;
   let counters: Record<string, VariantCounts> = {};
   const pending: MetricsBatch[] = [];
-  let windowStart = new Date();
   let sending: boolean | undefined;
   // Timer ids are truthy in browsers and Node; 0 means none.
   let pollTimer: unknown = 0;
@@ -434,11 +434,9 @@ export function createClient(options: ClientOptions): SwitchyardClient {
   // 4xx (except 429) is dropped: sending it again cannot help.
   const flush = async (): Promise<void> => {
     if (!metrics) return;
-    const windowEnd = new Date();
     const batch = Object.values(counters);
-    if (batch.length && pending.push({ sdk: SDK_INFO, windowStart, windowEnd, metrics: batch }) > 30) pending.shift();
+    if (batch.length && pending.push({ sdk: SDK_INFO, metrics: batch }) > 30) pending.shift();
     counters = {};
-    windowStart = windowEnd;
     if (sending) return;
     sending = true;
     try {

@@ -54,6 +54,12 @@ describe('MetricsBatchSchema', () => {
     expect(MetricsBatchSchema.safeParse(batch([entry])).success).toBe(false);
   });
 
+  it('takes a batch without its informational window bounds, and refuses bounds that are not ISO date-times', () => {
+    const entry = { ...counts, latencies: [1] };
+    expect(MetricsBatchSchema.safeParse({ sdk: { name: 'sdk-browser', version: '0.1.0' }, metrics: [entry] }).success).toBe(true);
+    expect(MetricsBatchSchema.safeParse({ ...batch([entry]), windowStart: 'yesterday' }).success).toBe(false);
+  });
+
   it('accepts as many latencies as an entry may carry', () => {
     expect(MetricsBatchSchema.safeParse(batch([{ ...counts, latencies: new Array<number>(MAX_RAW_LATENCIES).fill(1) }])).success).toBe(true);
   });

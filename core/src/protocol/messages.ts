@@ -174,8 +174,9 @@ export type VariantMetrics = z.infer<typeof VariantMetricsSchema>;
 export const MetricsBatchSchema = z
   .object({
     sdk: z.object({ name: z.string().min(1).max(64), version: z.string().min(1).max(64) }).strict(),
-    windowStart: z.iso.datetime({ offset: true }),
-    windowEnd: z.iso.datetime({ offset: true }),
+    // Informational, and optional: the server files a batch under the minute it arrives (its own clock).
+    windowStart: z.iso.datetime({ offset: true }).optional(),
+    windowEnd: z.iso.datetime({ offset: true }).optional(),
     metrics: z.array(VariantMetricsSchema).max(10_000),
   })
   .strict();
