@@ -29,14 +29,16 @@ type Matcher = (context: Context, inSegment: (key: string, context: Context) => 
  */
 type Operator = readonly [read: (value: unknown) => unknown, test: (attribute: never, value: never) => boolean, readValue?: (value: unknown) => unknown];
 
-// What this evaluator throws for a config it cannot evaluate: an object only this module can make, so
-// that anything else thrown (a context's getter, say) is reported as GENERAL, as evaluate() does.
-const CODE = Symbol();
+// What this evaluator throws for a config it cannot evaluate: a fresh object, the last of which is kept
+// here, so that anything else thrown (a context's getter, say) is reported as GENERAL, as evaluate()
+// does. Recognised by identity, which reads nothing from what was thrown: a thrown Proxy cannot trap
+// it, so one catch around the evaluation is enough. (A failure is always caught before the next.)
+let failure: { readonly code: ErrorCode } | undefined;
 const fail = (code: ErrorCode): never => {
-  throw { [CODE]: code };
+  throw (failure = { code });
 };
 const malformed = (): never => fail('MALFORMED_FLAG');
-const codeOf = (error: unknown): ErrorCode | undefined => (error as { [CODE]?: ErrorCode } | null | undefined)?.[CODE];
+const codeOf = (error: unknown): ErrorCode | undefined => (error === failure ? failure?.code : undefined);
 const isUnsupported = (error: unknown): boolean => codeOf(error) == 'UNSUPPORTED_OPERATOR';
 
 const string = (v: unknown): string | undefined => (typeof v == 'string' ? v : undefined);
@@ -268,14 +270,10 @@ export function evaluateCompact(flag: FlagConfig | undefined, context: Context, 
 
   try {
     if (typeof flag != 'object' || !flag) return failed('FLAG_NOT_FOUND');
-    try {
-      const ctx: Context = (typeof context == 'object' && context) || {};
-      targetKey = options?.targetKey ?? string(ctx.key);
-      return run(flag, ctx, [flag.key]);
-    } catch (error) {
-      return failed(codeOf(error) ?? 'GENERAL');
-    }
-  } catch {
-    return failed('GENERAL');
+    const ctx: Context = (typeof context == 'object' && context) || {};
+    targetKey = options?.targetKey ?? string(ctx.key);
+    return run(flag, ctx, [flag.key]);
+  } catch (error) {
+    return failed(codeOf(error) ?? 'GENERAL');
   }
 }
