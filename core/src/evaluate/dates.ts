@@ -19,7 +19,7 @@ export function parseIsoDate(text: string): number | undefined {
   // the text must come back as it went in. toJSON gives null, not an exception, for NaN.
   if (!new Date(Date.parse(`${utc}Z`)).toJSON()?.startsWith(utc)) return undefined;
   // The fraction truncated to milliseconds: three digits.
-  return Date.parse(`${utc}.${`${fraction}00`.slice(0, 3)}${offset ? `${offset}:${offsetMinutes}` : 'Z'}`);
+  return Date.parse(`${utc}.${`${fraction}000`.slice(0, 3)}${offset ? `${offset}:${offsetMinutes}` : 'Z'}`);
 }
 
 /**
