@@ -1,4 +1,4 @@
-import { hashTargetKey, type ConfigSnapshot, type FlagConfig } from '@switchyard/core';
+import { hashTargetKey, latencyHistogram, MAX_RAW_LATENCIES, MetricsBatchSchema, type ConfigSnapshot, type FlagConfig } from '@switchyard/core';
 import { describe, expect, expectTypeOf, it, vi } from 'vitest';
 import { fakePlatform, settle } from '../../test/helpers/browser-fakes.js';
 import { booleanFlag } from '../../test/helpers/flags.js';
@@ -324,13 +324,13 @@ describe('sdk-browser: metrics', () => {
     await clock.advance(10_000);
     const [post] = server.calls('metrics');
     expect(post?.init).toMatchObject({ method: 'POST', keepalive: true, headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' } });
-    const batch = server.metrics[0] as { sdk: unknown; windowStart: string; windowEnd: string; metrics: Record<string, unknown>[] };
+    const batch = server.metrics[0] as { sdk: unknown; metrics: Record<string, unknown>[] };
+    // No window bounds: the server files a batch under the minute it arrives.
+    expect(Object.keys(batch)).toEqual(['sdk', 'metrics']);
     expect(batch.sdk).toEqual({ name: 'sdk-browser', version: '0.1.0' });
-    expect(Date.parse(batch.windowEnd)).toBeGreaterThanOrEqual(Date.parse(batch.windowStart));
-    const latency = new Array<number>(18).fill(0);
-    latency[4] = 1;
-    latency[17] = 1;
-    expect(batch.metrics).toEqual([{ flag: 'new-checkout', variant: 'true', evaluations: 5, outcomes: 3, errors: 1, latency, latencySumMs: 20_012 }]);
+    // Latencies raw, in order (the server buckets them: docs/protocol.md).
+    expect(batch.metrics).toEqual([{ flag: 'new-checkout', variant: 'true', evaluations: 5, outcomes: 3, errors: 1, latencies: [12, 20_000] }]);
+    expect(MetricsBatchSchema.parse(batch).metrics).toEqual([{ flag: 'new-checkout', variant: 'true', evaluations: 5, outcomes: 3, errors: 1, ...latencyHistogram([12, 20_000]) }]);
     // Nothing counted, nothing sent.
     await clock.advance(10_000);
     expect(server.metrics).toHaveLength(1);
@@ -361,6 +361,24 @@ describe('sdk-browser: metrics', () => {
     server.metricsStatus = 202;
     await clock.advance(1000);
     expect(server.metrics).toHaveLength(5);
+    await flags.close();
+  });
+
+  it('closes a window early when a variant has as many latencies as an entry may carry', async () => {
+    const { make, server, clock } = setup({ metricsIntervalMs: 10_000, stream: false, pollIntervalMs: 1e9 });
+    server.snapshot = snapshot(3);
+    const flags = make();
+    await flags.ready();
+    for (let i = 0; i < MAX_RAW_LATENCIES + 1; i++) flags.track('new-checkout', { latencyMs: i });
+    await clock.advance(0);
+    expect(server.metrics).toHaveLength(1);
+    const first = (server.metrics[0]?.metrics as { outcomes: number; latencies: number[] }[])[0];
+    expect(first?.outcomes).toBe(MAX_RAW_LATENCIES);
+    expect(first?.latencies).toEqual(Array.from({ length: MAX_RAW_LATENCIES }, (_, i) => i));
+    expect(MetricsBatchSchema.safeParse(server.metrics[0]).success).toBe(true);
+    await clock.advance(10_000);
+    expect(server.metrics).toHaveLength(2);
+    expect(server.metrics[1]?.metrics).toMatchObject([{ outcomes: 1, latencies: [MAX_RAW_LATENCIES] }]);
     await flags.close();
   });
 

@@ -1,6 +1,6 @@
 import { evaluateCompact, hashTargetKey, type ConfigSnapshot, type Context, type Detail, type FlagConfig, type FlagDetails, type JsonValue, type Segment, type ServerMessage } from '@switchyard/core/evaluate';
 import type { Platform, RequestLike, SocketLike, StorageLike } from './platform.js';
-import { LATENCY_BUCKETS_MS, PROTOCOL_VERSION, SDK_INFO } from './protocol.js';
+import { MAX_RAW_LATENCIES, PROTOCOL_VERSION, SDK_INFO } from './protocol.js';
 
 /**
  * Rules to start from before the network answers: typically the snapshot a server-side render got
@@ -112,22 +112,25 @@ export interface SwitchyardClient {
   close(): Promise<void>;
 }
 
-/** One flag variant's counts over a window: core's `VariantMetrics`, as posted. */
+/**
+ * One flag variant's counts over a window: core's `VariantMetrics` in its raw form, as posted. The
+ * server buckets the latencies, so the page carries no bucket table.
+ */
 interface VariantCounts {
   readonly flag: string;
   readonly variant: string;
   evaluations: number;
   outcomes: number;
   errors: number;
-  readonly latency: number[];
-  latencySumMs: number;
+  readonly latencies: number[];
 }
 
-/** The body of `POST /api/v1/sdk/metrics` (core's `MetricsBatch`); the dates serialise as ISO strings. */
+/**
+ * The body of `POST /api/v1/sdk/metrics` (core's `MetricsBatch`), without the optional window bounds:
+ * the server files a batch under the minute it arrives, by its own clock.
+ */
 interface MetricsBatch {
   readonly sdk: typeof SDK_INFO;
-  readonly windowStart: Date;
-  readonly windowEnd: Date;
   readonly metrics: VariantCounts[];
 }
 
@@ -188,12 +191,12 @@ export function createClient(options: ClientOptions): SwitchyardClient {
   // Set by close() and by a refused key: no more network activity.
   let stopped: boolean | undefined;
   let storage: StorageLike | null | undefined;
-  // Set when metrics are on. Keyed by flag and variant: "\n" can be in neither, so no key is an
-  // Object.prototype name. At most 30 windows wait while the server is away (docs/protocol.md).
+  // Set while metrics are on (cleared by a refused key). Keyed by flag and variant: "\n" can be in
+  // neither, so no key is an Object.prototype name. At most 30 windows wait while the server is away
+  // (docs/protocol.md), each with at most MAX_RAW_LATENCIES latencies per variant.
   let metrics: boolean | undefined;
   let counters: Record<string, VariantCounts> = {};
   const pending: MetricsBatch[] = [];
-  let windowStart = new Date();
   let sending: boolean | undefined;
   // Timer ids are truthy in browsers and Node; 0 means none.
   let pollTimer: unknown = 0;
@@ -406,6 +409,8 @@ export function createClient(options: ClientOptions): SwitchyardClient {
   const refuse = (why: unknown): void => {
     if (!refused) {
       refused = report('UNAUTHORIZED', `key refused: ${why}`);
+      // Nothing more is counted, nor sent.
+      metrics = undefined;
       stop();
     }
   };
@@ -415,29 +420,23 @@ export function createClient(options: ClientOptions): SwitchyardClient {
   const count = (flag: string, variant: string | undefined, outcome?: { error?: boolean; latencyMs?: number }): void => {
     if (!metrics || variant === undefined) return;
     const id = `${flag}\n${variant}`;
-    // One latency bucket per bound, plus the open last one.
-    const c = counters[id] || (counters[id] = { flag, variant, evaluations: 0, outcomes: 0, errors: 0, latency: [0, ...LATENCY_BUCKETS_MS].fill(0), latencySumMs: 0 });
+    const c = counters[id] || (counters[id] = { flag, variant, evaluations: 0, outcomes: 0, errors: 0, latencies: [] });
     if (!outcome) return void c.evaluations++;
     c.outcomes++;
     if (outcome.error === true) c.errors++;
     const ms = outcome.latencyMs!;
-    if (ms >= 0 && ms < 1e15) {
-      let i = 0;
-      while (ms > LATENCY_BUCKETS_MS[i]!) i++;
-      c.latency[i]!++;
-      c.latencySumMs += ms;
-    }
+    // A variant with as many latencies as an entry may carry closes the window early: windows stay
+    // bounded, and the server stores the same aggregates as from one longer window.
+    if (ms >= 0 && ms < 1e15 && c.latencies.push(ms) >= MAX_RAW_LATENCIES) void flush();
   };
 
   // Closes the current window and sends every pending one, oldest first. A window the server answers
   // 4xx (except 429) is dropped: sending it again cannot help.
   const flush = async (): Promise<void> => {
-    if (!metrics || refused) return;
-    const windowEnd = new Date();
+    if (!metrics) return;
     const batch = Object.values(counters);
-    if (batch.length && pending.push({ sdk: SDK_INFO, windowStart, windowEnd, metrics: batch }) > 30) pending.shift();
+    if (batch.length && pending.push({ sdk: SDK_INFO, metrics: batch }) > 30) pending.shift();
     counters = {};
-    windowStart = windowEnd;
     if (sending) return;
     sending = true;
     try {

@@ -1,7 +1,7 @@
-import { CLOSE_CODES, LATENCY_BUCKETS_MS as CORE_LATENCY_BUCKETS_MS, PROTOCOL_VERSION as CORE_PROTOCOL_VERSION } from '@switchyard/core';
+import { CLOSE_CODES, MAX_RAW_LATENCIES as CORE_MAX_RAW_LATENCIES, PROTOCOL_VERSION as CORE_PROTOCOL_VERSION } from '@switchyard/core';
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
-import { LATENCY_BUCKETS_MS, PROTOCOL_VERSION, SDK_INFO } from './protocol.js';
+import { MAX_RAW_LATENCIES, PROTOCOL_VERSION, SDK_INFO } from './protocol.js';
 
 // protocol.ts repeats a few of core's constants (core keeps them beside zod); they must not drift.
 describe('sdk-browser protocol constants', () => {
@@ -9,7 +9,7 @@ describe('sdk-browser protocol constants', () => {
     // Protocol 1 on purpose (see protocol.ts); it must never claim more than core defines.
     expect(PROTOCOL_VERSION).toBe(1);
     expect(PROTOCOL_VERSION).toBeLessThanOrEqual(CORE_PROTOCOL_VERSION);
-    expect(LATENCY_BUCKETS_MS).toEqual(CORE_LATENCY_BUCKETS_MS);
+    expect(MAX_RAW_LATENCIES).toBe(CORE_MAX_RAW_LATENCIES);
     const stream = readFileSync(new URL('./client.ts', import.meta.url), 'utf8');
     for (const code of [CLOSE_CODES.UNAUTHORIZED, CLOSE_CODES.FORBIDDEN, CLOSE_CODES.SERVICE_RESTART]) expect(stream).toContain(`code == ${code}`);
   });

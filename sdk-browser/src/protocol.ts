@@ -12,5 +12,5 @@ export const SDK_INFO: { readonly name: string; readonly version: string } = { n
  */
 export const PROTOCOL_VERSION = 1;
 
-/** Upper bounds (ms) of the latency histogram of `track()` (core's `LATENCY_BUCKETS_MS`), plus an open last bucket. */
-export const LATENCY_BUCKETS_MS: readonly number[] = [1, 2, 5, 10, 20, 50, 100, 200, 300, 500, 750, 1e3, 1500, 2e3, 3e3, 5e3, 1e4];
+/** Most raw latencies one metrics entry may carry (core's `MAX_RAW_LATENCIES`). */
+export const MAX_RAW_LATENCIES = 1000;

@@ -123,6 +123,12 @@ describe.skipIf(skipBrowser)('sdk-browser in Chromium against a real server', ()
     const rows = () => server.database.db.selectFrom('evaluation_metrics').selectAll().where('flag_key', '=', 'new-checkout').execute();
     await until(async () => (await rows()).some((r) => Number(r.outcomes) > 0), 5000);
     expect((await rows())[0]).toMatchObject({ environment: ENV });
+    // The page posts its latencies raw (12 ms each); the server bucketed them (≤ 20 ms) and summed them.
+    for (const row of await rows()) {
+      const outcomes = Number(row.outcomes);
+      expect(row.latency.map(Number)).toEqual(Array.from({ length: 18 }, (_, i) => (i === 4 ? outcomes : 0)));
+      expect(Number(row.latency_sum_ms)).toBe(12 * outcomes);
+    }
   });
 
   it('never receives a non-clientSide flag or a raw target or segment key, in any frame or response', async () => {

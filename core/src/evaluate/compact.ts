@@ -29,14 +29,16 @@ type Matcher = (context: Context, inSegment: (key: string, context: Context) => 
  */
 type Operator = readonly [read: (value: unknown) => unknown, test: (attribute: never, value: never) => boolean, readValue?: (value: unknown) => unknown];
 
-// What this evaluator throws for a config it cannot evaluate: an object only this module can make, so
-// that anything else thrown (a context's getter, say) is reported as GENERAL, as evaluate() does.
-const CODE = Symbol();
+// What this evaluator throws for a config it cannot evaluate: a fresh object, the last of which is kept
+// here, so that anything else thrown (a context's getter, say) is reported as GENERAL, as evaluate()
+// does. Recognised by identity, which reads nothing from what was thrown: a thrown Proxy cannot trap
+// it, so one catch around the evaluation is enough. (A failure is always caught before the next.)
+let failure: { readonly code: ErrorCode } | undefined;
 const fail = (code: ErrorCode): never => {
-  throw { [CODE]: code };
+  throw (failure = { code });
 };
 const malformed = (): never => fail('MALFORMED_FLAG');
-const codeOf = (error: unknown): ErrorCode | undefined => (error as { [CODE]?: ErrorCode } | null | undefined)?.[CODE];
+const codeOf = (error: unknown): ErrorCode | undefined => (error === failure ? failure?.code : undefined);
 const isUnsupported = (error: unknown): boolean => codeOf(error) == 'UNSUPPORTED_OPERATOR';
 
 const string = (v: unknown): string | undefined => (typeof v == 'string' ? v : undefined);
@@ -46,8 +48,8 @@ const date = (v: unknown): number | undefined => (typeof v == 'string' ? parseIs
 const less = (a: number | string, b: number | string): boolean => a < b;
 const greater = (a: number | string, b: number | string): boolean => a > b;
 const same = (a: unknown, b: unknown): boolean => a === b;
-// eq and in keep every clause value, and compare as a Set does for more than 8 of them (see below).
-const equality: Operator = [(v) => v, (a: unknown, b: unknown) => a === b || (a !== a && b !== b)];
+// eq and in compare with ===, as the fast evaluator does (its Set of long lists holds no NaN).
+const equality: Operator = [(v) => v, same];
 const text = (test: (attribute: string, value: string) => boolean): Operator => [string, test];
 
 // Semantics as in operators.ts: an attribute (or any element of a list attribute) matches when it
@@ -98,9 +100,7 @@ function compileClause(clause: Clause): Matcher {
   }
   const [read, test, readValue = read] = OPERATORS[op] ?? fail('UNSUPPORTED_OPERATOR');
   const invert = (op == 'neq' || op == 'notIn') != negate;
-  // Up to 8 values the fast evaluator compares with ===, beyond that through a Set (SameValueZero):
-  // only NaN tells them apart, so a short list drops it.
-  const comparable = values.map(readValue).filter((v) => v !== undefined && (values.length > 8 || v === v));
+  const comparable = values.map(readValue).filter((v) => v !== undefined);
   const attribute = clause.attribute;
   const matches = (v: unknown): boolean => {
     const a = isScalar(v) ? read(v) : undefined;
@@ -132,13 +132,12 @@ type Checked = readonly [rules?: readonly (readonly [Matcher[], Serving, string 
 /** A compiled serve: the detail it serves a context, with the reason (and rule id) given. */
 type Serving = (context: Context, reason: Reason, ruleId?: string) => Detail;
 
-/** The value of a variant; the last of duplicate keys wins (as if the variants were put in a Map). */
+/** The value of a variant, found with === as variantValue() finds it; the last of duplicate keys wins. */
 function valueOf(flag: FlagConfig, variant: string): JsonValue {
   const variants = flag.variants;
   for (let i = variants.length; i--; ) {
     const v = variants[i] as FlagConfig['variants'][number];
-    const key: unknown = v.key;
-    if (key === variant || (key !== key && variant !== variant)) return v.value;
+    if (v.key === variant) return v.value;
   }
   return malformed();
 }
@@ -244,42 +243,37 @@ export function evaluateCompact(flag: FlagConfig | undefined, context: Context, 
   };
 
   const run = (flag: FlagConfig, context: Context, path: string[]): Detail => {
-    const [rules = malformed(), fallthrough, unsupportedOperator, targets] = memo(checked, flag, check);
-    if (flag.enabled !== true) return off(flag, flag.killed === true ? 'KILLED' : 'OFF');
-    if (unsupportedOperator) return unsupported(flag);
-    for (const prerequisite of flag.prerequisites) {
-      // Checked for the first prerequisite: the path is the same for all.
-      if (path.length > MAX_DEPTH || path.includes(prerequisite.flag)) fail('PREREQUISITE_CYCLE');
-      const other = options?.flags?.get(prerequisite.flag);
-      if (other === undefined) return off(flag, 'PREREQUISITE_FAILED');
-      let result: Detail;
-      try {
-        result = run(other, context, [...path, prerequisite.flag]);
-      } catch (error) {
-        // An unknown operator met in a segment fails the prerequisite softly, as one in its own rules does.
-        if (!isUnsupported(error)) throw error;
-        result = unsupported(other);
+    try {
+      const [rules = malformed(), fallthrough, unsupportedOperator, targets] = memo(checked, flag, check);
+      if (flag.enabled !== true) return off(flag, flag.killed === true ? 'KILLED' : 'OFF');
+      if (unsupportedOperator) return unsupported(flag);
+      for (const prerequisite of flag.prerequisites) {
+        // Checked for the first prerequisite: the path is the same for all.
+        if (path.length > MAX_DEPTH || path.includes(prerequisite.flag)) fail('PREREQUISITE_CYCLE');
+        const other = options?.flags?.get(prerequisite.flag);
+        if (other === undefined) return off(flag, 'PREREQUISITE_FAILED');
+        const result = run(other, context, [...path, prerequisite.flag]);
+        // None of the reasons that pass (TARGET_MATCH, RULE_MATCH, FALLTHROUGH, BUCKET_KEY_MISSING) is part of this string.
+        if ('OFF KILLED ERROR PREREQUISITE_FAILED'.includes(result.reason) || result.variant !== prerequisite.variant) return off(flag, 'PREREQUISITE_FAILED');
       }
-      // None of the reasons that pass (TARGET_MATCH, RULE_MATCH, FALLTHROUGH, BUCKET_KEY_MISSING) is part of this string.
-      if ('OFF KILLED ERROR PREREQUISITE_FAILED'.includes(result.reason) || result.variant !== prerequisite.variant) return off(flag, 'PREREQUISITE_FAILED');
+      // The first target listing the key wins, compared as a Map compares keys (SameValueZero).
+      if (targetKey !== undefined) for (const [values, variant] of targets!) if (values.includes(targetKey)) return served(flag, variant, 'TARGET_MATCH');
+      for (const [clauses, serve, id] of rules) if (all(clauses, context, inSegment)) return serve(context, 'RULE_MATCH', id);
+      return fallthrough!(context, 'FALLTHROUGH');
+    } catch (error) {
+      // An unknown operator met in a segment serves the offVariant, as one in the flag's own rules does
+      // (so a prerequisite that meets one fails softly).
+      if (!isUnsupported(error)) throw error;
+      return unsupported(flag);
     }
-    // The first target listing the key wins, compared as a Map compares keys (SameValueZero).
-    if (targetKey !== undefined) for (const [values, variant] of targets!) if (values.includes(targetKey)) return served(flag, variant, 'TARGET_MATCH');
-    for (const [clauses, serve, id] of rules) if (all(clauses, context, inSegment)) return serve(context, 'RULE_MATCH', id);
-    return fallthrough!(context, 'FALLTHROUGH');
   };
 
   try {
     if (typeof flag != 'object' || !flag) return failed('FLAG_NOT_FOUND');
-    try {
-      const ctx: Context = (typeof context == 'object' && context) || {};
-      targetKey = options?.targetKey ?? string(ctx.key);
-      return run(flag, ctx, [flag.key]);
-    } catch (error) {
-      // An unknown operator met in a segment serves the offVariant, as one in the flag's own rules does.
-      return isUnsupported(error) ? unsupported(flag) : failed(codeOf(error) ?? 'GENERAL');
-    }
-  } catch {
-    return failed('GENERAL');
+    const ctx: Context = (typeof context == 'object' && context) || {};
+    targetKey = options?.targetKey ?? string(ctx.key);
+    return run(flag, ctx, [flag.key]);
+  } catch (error) {
+    return failed(codeOf(error) ?? 'GENERAL');
   }
 }

@@ -1,4 +1,6 @@
-const ISO = /^(\d{4})-(\d\d)-(\d\d)(?:[Tt ](\d\d):(\d\d)(?::(\d\d)(?:[.,](\d{1,9}))?)?(?:[Zz]|([+-])(\d\d)(?::?(\d\d))?)?)?$/;
+// Checked here: the shape, and the offset's range (engines differ on offsets they refuse). The
+// calendar and the clock are checked by a round trip through Date (below).
+const ISO = /^(\d{4}-\d\d-\d\d)(?:[Tt ](\d\d:\d\d)(?::(\d\d)(?:[.,](\d{1,9}))?)?(?:[Zz]|([+-](?:[01]\d|2[0-3]))(?::?([0-5]\d))?)?)?$/;
 
 /**
  * Parses an ISO 8601 date or date-time to epoch milliseconds; `undefined` when it is not one.
@@ -6,18 +8,18 @@ const ISO = /^(\d{4})-(\d\d)-(\d\d)(?:[Tt ](\d\d):(\d\d)(?::(\d\d)(?:[.,](\d{1,9
  * @example parseIsoDate('2026-11-23T16:00:00+01:00') // 1795446000000 (15:00 UTC)
  */
 export function parseIsoDate(text: string): number | undefined {
-  const m = text.length <= 64 ? ISO.exec(text) : null;
-  if (m === null) return undefined;
-  // Absent parts are 0; the fraction is read as a decimal fraction of a second.
-  const [, year, month, day, hour = 0, minute = 0, second = 0, fraction = '', sign, offsetHours = 0, offsetMinutes = 0] = m;
-  // Date.UTC maps years 0-99 to 1900-1999, so set the full date explicitly: setting only the year
-  // afterwards would turn 0000-02-29 into 1900-02-29, which does not exist (1900 is no leap year).
-  const date = new Date(0);
-  date.setUTCFullYear(+year!, +month! - 1, +day!);
-  // A day or month out of range rolls the date over (2026-02-30 becomes March 2nd): not a date.
-  if (date.getUTCDate() != +day! || date.getUTCMonth() != +month! - 1 || +hour > 23 || +minute > 59 || +second > 59 || +offsetHours > 23 || +offsetMinutes > 59) return undefined;
-  date.setUTCHours(+hour, +minute, +second, Math.floor(+`0.${fraction}` * 1000));
-  return date.getTime() - (sign === '-' ? -1 : 1) * (+offsetHours * 60 + +offsetMinutes) * 60_000;
+  const m = text.length <= 64 && ISO.exec(text);
+  if (!m) return undefined;
+  const [, date, time = '00:00', second = '00', fraction = '', offset, offsetMinutes = '00'] = m;
+  // Rewritten into ECMAScript's own date-time format (`YYYY-MM-DDTHH:mm:ss.sss±HH:mm`), which every
+  // engine parses alike (with a zone, always: without one a date-time is local time), and parsed by
+  // Date: smaller than computing it here. Years 0-99 stay years 0-99 there.
+  const utc = `${date}T${time}:${second}`;
+  // Date rolls 2026-02-30 over to March 2nd and 24:00 to the next day, or answers NaN (a leap second):
+  // the text must come back as it went in. toJSON gives null, not an exception, for NaN.
+  if (!new Date(Date.parse(`${utc}Z`)).toJSON()?.startsWith(utc)) return undefined;
+  // The fraction truncated to milliseconds: three digits.
+  return Date.parse(`${utc}.${`${fraction}000`.slice(0, 3)}${offset ? `${offset}:${offsetMinutes}` : 'Z'}`);
 }
 
 /**

@@ -4,6 +4,7 @@ import type { Segment } from '../model/segment.js';
 import { rolloutFromPercentage } from '../model/serve.js';
 import { bucket } from '../bucketing/bucket.js';
 import { booleanFlag } from '../../../test/helpers/flags.js';
+import { evaluateCompact } from './compact.js';
 import { createFlagSet, evaluate, MAX_DEPTH } from './evaluate.js';
 
 // Off by default: the fallthrough serves `false`.
@@ -240,5 +241,20 @@ describe('createFlagSet', () => {
       expect(set.evaluate('in-a', { key: 'u1' }, null).errorCode).toBe('SEGMENT_CYCLE');
       expect(set.evaluate('in-b', { key: 'u1', x: 1 }, null).reason).toBe('RULE_MATCH');
     }
+  });
+});
+
+describe('evaluateCompact', () => {
+  it('reports whatever a context throws as GENERAL, even a look-alike of its own failures or a Proxy whose traps throw', () => {
+    const f = flag('a', { rules: [{ id: 'r', clauses: [{ attribute: 'country', op: 'eq', values: ['NL'] }], serve: { variant: 'true' } }] });
+    const trap = new Proxy({}, { get: () => { throw new Error('trap'); }, getPrototypeOf: () => { throw new Error('trap'); } });
+    for (const thrown of [new Error('boom'), { code: 'MALFORMED_FLAG' }, 'SEGMENT_CYCLE', undefined, trap]) {
+      const ctx = { key: 'u1', get country(): string { throw thrown; } };
+      const expected = { value: 7, reason: 'ERROR', errorCode: 'GENERAL' };
+      expect(evaluateCompact(f, ctx as never, { defaultValue: 7 })).toEqual(expected);
+      expect(evaluate(f, ctx as never, { defaultValue: 7 })).toEqual(expected);
+    }
+    // And its own failures still come through after them.
+    expect(evaluateCompact(flag('b', { offVariant: 'nope' }), {}).errorCode).toBe('MALFORMED_FLAG');
   });
 });

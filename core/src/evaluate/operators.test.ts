@@ -110,6 +110,12 @@ describe('compileClause', () => {
       }),
       { numRuns: 300 },
     );
+    // NaN equals nothing, itself included, in a long list as in a short one (as ===).
+    const long: ClauseValue[] = Array.from({ length: 9 }, (_, i) => i);
+    for (const values of [[Number.NaN], [...long, Number.NaN]]) {
+      expect(matches({ attribute: 'a', op: 'in', values }, { a: Number.NaN })).toBe(false);
+      expect(matches({ attribute: 'a', op: 'notIn', values }, { a: Number.NaN })).toBe(true);
+    }
   });
 
   it('applies string operators to strings only and ignores values that are not strings', () => {

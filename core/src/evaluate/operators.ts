@@ -53,7 +53,8 @@ function anyValue(values: readonly ClauseValue[], test: (v: ClauseValue) => bool
 
 function equalityTest(values: readonly ClauseValue[]): ScalarTest {
   if (values.length > 8) {
-    const set = new Set<ClauseValue>(values);
+    // Without NaN: the Set would find it (SameValueZero), where === (and so a short list) never does.
+    const set = new Set<ClauseValue>(values.filter((v) => v === v));
     return (v) => set.has(v);
   }
   return (v) => {
@@ -233,12 +234,11 @@ export function compileRule(clauses: readonly Clause[]): { readonly matchers: Cl
   return { matchers, unsupported };
 }
 
-/** The value of a variant; the last of duplicate keys wins (as if the variants were put in a Map). */
+/** The value of a variant, found with ===; the last of duplicate keys wins. */
 export function variantValue(variants: FlagConfig['variants'], variant: string): JsonValue {
   for (let i = variants.length - 1; i >= 0; i--) {
     const v = variants[i] as FlagConfig['variants'][number];
-    const key: unknown = v.key;
-    if (key === variant || (key !== key && variant !== variant)) return v.value;
+    if (v.key === variant) return v.value;
   }
   throw malformed();
 }

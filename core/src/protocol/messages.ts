@@ -131,29 +131,52 @@ export const CLOSE_CODES = {
  */
 export const LATENCY_BUCKETS_MS: readonly number[] = Object.freeze([1, 2, 5, 10, 20, 50, 100, 200, 300, 500, 750, 1000, 1500, 2000, 3000, 5000, 10_000]);
 
-/**
- * One flag variant's counts over a window, as posted to `POST /api/v1/sdk/metrics`.
- * `latency` has `LATENCY_BUCKETS_MS.length + 1` counts.
- */
-export const VariantMetricsSchema = z
+/** Most outcome latencies one entry may carry raw, in `latencies`, instead of the histogram. */
+export const MAX_RAW_LATENCIES = 1000;
+
+const variantCounts = {
+  flag: z.string().min(1).max(128),
+  variant: z.string().min(1).max(64),
+  evaluations: z.number().int().min(0).max(1e12),
+  outcomes: z.number().int().min(0).max(1e12),
+  errors: z.number().int().min(0).max(1e12),
+};
+
+/** The histogram form: what the server stores, and what the Node SDK sends. */
+const HistogramMetricsSchema = z
   .object({
-    flag: z.string().min(1).max(128),
-    variant: z.string().min(1).max(64),
-    evaluations: z.number().int().min(0).max(1e12),
-    outcomes: z.number().int().min(0).max(1e12),
-    errors: z.number().int().min(0).max(1e12),
+    ...variantCounts,
     latency: z.array(z.number().int().min(0).max(1e12)).length(LATENCY_BUCKETS_MS.length + 1),
     latencySumMs: z.number().min(0).max(1e15),
   })
   .strict();
+
+/**
+ * The raw form, which the browser SDK sends so that a page carries no bucket table: the outcomes'
+ * latencies as measured, in the order they were tracked. The server turns them into the histogram
+ * form ({@link latencyHistogram}), which then must hold as if it had been sent.
+ */
+const RawMetricsSchema = z
+  .object({ ...variantCounts, latencies: z.array(z.number().min(0).max(1e15)).max(MAX_RAW_LATENCIES) })
+  .strict()
+  .transform(({ latencies, ...counts }) => ({ ...counts, ...latencyHistogram(latencies) }))
+  .pipe(HistogramMetricsSchema);
+
+/**
+ * One flag variant's counts over a window, as posted to `POST /api/v1/sdk/metrics`: `latency` has
+ * `LATENCY_BUCKETS_MS.length + 1` counts, or, instead of `latency` and `latencySumMs`, `latencies`
+ * holds at most {@link MAX_RAW_LATENCIES} raw ones. Parsed, it is always the histogram form.
+ */
+export const VariantMetricsSchema = z.union([HistogramMetricsSchema, RawMetricsSchema]);
 export type VariantMetrics = z.infer<typeof VariantMetricsSchema>;
 
 /** The body of `POST /api/v1/sdk/metrics`. */
 export const MetricsBatchSchema = z
   .object({
     sdk: z.object({ name: z.string().min(1).max(64), version: z.string().min(1).max(64) }).strict(),
-    windowStart: z.iso.datetime({ offset: true }),
-    windowEnd: z.iso.datetime({ offset: true }),
+    // Informational, and optional: the server files a batch under the minute it arrives (its own clock).
+    windowStart: z.iso.datetime({ offset: true }).optional(),
+    windowEnd: z.iso.datetime({ offset: true }).optional(),
     metrics: z.array(VariantMetricsSchema).max(10_000),
   })
   .strict();
@@ -166,6 +189,21 @@ export type MetricsBatch = z.infer<typeof MetricsBatchSchema>;
 export function latencyBucket(ms: number): number {
   for (let i = 0; i < LATENCY_BUCKETS_MS.length; i++) if (ms <= (LATENCY_BUCKETS_MS[i] as number)) return i;
   return LATENCY_BUCKETS_MS.length;
+}
+
+/**
+ * The histogram form of raw latencies: the count per {@link latencyBucket}, and their sum, added in
+ * order (as an SDK adding them one by one gets it, to the last bit).
+ * @example latencyHistogram([12, 20000]) // { latency: [0, 0, 0, 0, 1, 0, …, 1], latencySumMs: 20012 }
+ */
+export function latencyHistogram(latencies: readonly number[]): { latency: number[]; latencySumMs: number } {
+  const latency = new Array<number>(LATENCY_BUCKETS_MS.length + 1).fill(0);
+  let latencySumMs = 0;
+  for (const ms of latencies) {
+    latency[latencyBucket(ms)]! += 1;
+    latencySumMs += ms;
+  }
+  return { latency, latencySumMs };
 }
 
 /**
