@@ -249,7 +249,8 @@ describe.skipIf(skipBrowser)('admin UI in Chromium', () => {
     const conflict = await visible(admin.getByRole('alert', { name: 'Edit conflict' }));
     const writerName = ((await server.api('GET', '/api/v1/keys/current', undefined, { token: writerKey })).json() as { key: { name: string } }).key.name;
     expect(await conflict.getByRole('heading').textContent()).toMatch(new RegExp(`^Changed by ${writerName} at .+ since you opened it — review and retry$`));
-    expect(await conflict.textContent()).toContain('qa-1');
+    // Their version is fetched after the alert shows ("Loading their version…" until then).
+    await eventually(async () => expect(await conflict.textContent()).toContain('qa-1'));
     await shot(admin, 'conflict');
     // Nothing was written over the writer's change.
     expect((await envConfig('new-checkout')).config).toMatchObject({ rules: [], targets: [{ variant: 'true', values: ['qa-1'] }] });
